@@ -1,0 +1,1 @@
+"""Receipt printers (ESC/POS thermal printers, and a file printer for tests)."""

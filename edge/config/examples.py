@@ -1,0 +1,202 @@
+"""Commented example configurations, one per role (``smartlib config example
+ROLE``). Comments are translated; keys and values are the same in every
+language. A test validates each example with the real loader."""
+
+from __future__ import annotations
+
+from edge.i18n import N_, _
+
+# A line is either TOML text, or a ("#", text) comment translated when rendered.
+Line = str | tuple[str, str]
+
+
+def _head(role: str, device: str) -> list[Line]:
+    return [
+        ("#", N_("smartlib-edge configuration. Check it with: smartlib config check FILE")),
+        f'role = "{role}"',
+        ("#", N_("Site id (letters, digits, - and _): it names this library's MQTT topics.")),
+        'site = "hn-tvtp"',
+        ("#", N_("Device id, unique within the site.")),
+        f'device = "{device}"',
+        ("#", N_("Language of screens and messages: vi (default) or en.")),
+        'language = "vi"',
+        ("#", N_("Secrets (SIP2 password, MQTT credentials, staff PIN) never go in this file:")),
+        ("#", N_("put them in a file readable only by the service (chmod 600), or in the")),
+        ("#", N_("environment variables SMARTLIB_SIP2_PASSWORD, SMARTLIB_MQTT_USERNAME,")),
+        ("#", N_("SMARTLIB_MQTT_PASSWORD, SMARTLIB_STAFF_PIN (they win over the file).")),
+        '# secrets_file = "/etc/smartlib/secrets.toml"',
+        "",
+        "[library]",
+        ("#", N_("ISIL of the library (ISO 15511) and its name.")),
+        'isil = "VN-TVTPHN"',
+        'name = "Thư viện Thành phố Hà Nội"',
+        'timezone = "Asia/Ho_Chi_Minh"',
+        "",
+        "[logging]",
+        ("#", N_("DEBUG, INFO, WARNING or ERROR; logfmt or json lines on stderr.")),
+        'level = "INFO"',
+        'format = "logfmt"',
+        "",
+        "[store]",
+        ("#", N_("The device's own database (event outbox, journal, caches).")),
+        'path = "/var/lib/smartlib/device.db"',
+        "",
+    ]
+
+
+def _ils(optional: bool = False) -> list[Line]:
+    lines: list[Line] = [
+        "[ils]",
+        ("#", N_("The library system's SIP2 server.")),
+        'host = "ils.example.vn"',
+        "port = 6001",
+        ("#", N_("TLS with certificate verification; ca_file for a private CA.")),
+        "tls = false",
+        "tls_verify = true",
+        '# ca_file = "/etc/smartlib/ils-ca.pem"',
+        ("#", N_("Dialect: generic, koha, evergreen, folio, sierra or symphony.")),
+        'dialect = "koha"',
+        ("#", N_("Character set: utf-8, cp850, latin-1 or ascii (default: the dialect's).")),
+        '# encoding = "utf-8"',
+        ("#", N_("SIP2 login user (its password is a secret) and location codes.")),
+        'login_user = "kiosk01"',
+        'institution = "TVTPHN"',
+        'location = "TANG1"',
+        "timeout_s = 10.0",
+        "retries = 3",
+        "",
+    ]
+    if optional:
+        return [("#", N_("Optional: the ILS, to name items in alarms."))] + [
+            line if isinstance(line, tuple) or not line or line.startswith("#") else f"# {line}"
+            for line in lines
+        ]
+    return lines
+
+
+def _mqtt() -> list[Line]:
+    return [
+        "[mqtt]",
+        ("#", N_("The MQTT broker (TLS on 8883 with certificate verification).")),
+        'host = "mqtt.example.vn"',
+        "port = 8883",
+        "tls = true",
+        '# ca_file = "/etc/smartlib/mqtt-ca.pem"',
+        '# client_cert = "/etc/smartlib/device.crt"',
+        '# client_key = "/etc/smartlib/device.key"',
+        "health_interval_s = 60.0",
+        "",
+    ]
+
+
+def _reader_and_tags() -> list[Line]:
+    return [
+        "[reader]",
+        ("#", N_("Item-tag reader URL: feig:///dev/ttyUSB0?baud=38400, feig+socket://host:port,")),
+        ("#", N_("pcsc://READER NAME, or sim://demo for the simulator.")),
+        'url = "feig:///dev/ttyUSB0?baud=38400"',
+        "",
+        "[tags]",
+        ("#", N_("Data model: auto, 28560-2, 28560-3 or 3m.")),
+        'model = "auto"',
+        ("#", N_("AFI in the library (secured) and on loan; 3M sites often use 0xD7 / 0xDA.")),
+        "afi_secured = 0x07",
+        "afi_on_loan = 0xC2",
+        "use_afi = true",
+        "use_eas = false",
+        "",
+    ]
+
+
+def _offline() -> list[Line]:
+    return [
+        "[offline]",
+        ("#", N_("What may be done while the ILS cannot be reached; replayed when it returns.")),
+        "enabled = true",
+        'operations = ["checkin", "checkout"]',
+        "max_items_per_patron = 5",
+        "loan_days = 14",
+        "max_offline_hours = 72.0",
+        "",
+    ]
+
+
+def _example(role: str) -> list[Line]:
+    if role == "kiosk":
+        return [
+            *_head("kiosk", "kiosk-01"),
+            *_ils(),
+            *_mqtt(),
+            *_reader_and_tags(),
+            "[patron]",
+            ("#", N_("Patron cards: pcsc://READER NAME or nfc://usb; none for keyboard only.")),
+            '# card_reader_url = "pcsc://ACS ACR1252 1S CL Reader PICC 0"',
+            "pin_required = true",
+            'id_prefix = ""',
+            "",
+            *_offline(),
+            "[kiosk]",
+            ("#", N_("Seconds without a touch before the warning, and before the session ends.")),
+            "idle_timeout_s = 60.0",
+            "idle_warning_s = 15.0",
+            ("#", N_("Ask the reader how many items are on the pad, and compare with the tags.")),
+            "ask_item_count = false",
+            "fullscreen = true",
+        ]
+    if role == "gate":
+        return [
+            *_head("gate", "gate-01"),
+            *_mqtt(),
+            *_reader_and_tags(),
+            "[gate]",
+            ("#", N_("How long the light and buzzer sound when a secured item passes.")),
+            "alarm_duration_s = 3.0",
+            "count_visitors = true",
+            "",
+            *_ils(optional=True),
+        ]
+    if role == "bookdrop":
+        return [
+            *_head("bookdrop", "bookdrop-01"),
+            *_ils(),
+            *_mqtt(),
+            *_reader_and_tags(),
+            *_offline(),
+            "[bookdrop]",
+            ("#", N_("Bins this book drop sorts into: shelf, holds, transit, problem.")),
+            'bins = ["shelf", "holds", "transit"]',
+        ]
+    if role == "central":
+        return [
+            *_head("central", "relay-01"),
+            *_mqtt(),
+            "[relay]",
+            ("#", N_("Event database: SQLite by default, PostgreSQL in production")),
+            ("#", N_("(postgresql+psycopg://smartlib@db/smartlib; password from the secrets).")),
+            'database_url = "sqlite:////var/lib/smartlib/relay.db"',
+            ("#", N_("Relays in the same group share the load (MQTT v5 shared subscription).")),
+            'shared_group = "relays"',
+            "",
+            *_ils(optional=True),
+        ]
+    if role == "secrets":
+        return [
+            ("#", N_("smartlib-edge secrets. Keep this file readable only by the service:")),
+            ("#", N_("chown smartlib: FILE && chmod 600 FILE")),
+            'sip2_password = "change-me"',
+            'mqtt_username = "hn-tvtp-kiosk-01"',
+            'mqtt_password = "change-me"',
+            'staff_pin = "246810"',
+        ]
+    raise ValueError(role)
+
+
+EXAMPLES: tuple[str, ...] = ("kiosk", "gate", "bookdrop", "central", "secrets")
+
+
+def render(role: str) -> str:
+    """The commented example for ``role`` (or ``"secrets"``), as TOML text."""
+    out = []
+    for line in _example(role):
+        out.append(f"# {_(line[1])}" if isinstance(line, tuple) else line)
+    return "\n".join(out).rstrip("\n") + "\n"

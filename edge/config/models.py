@@ -1,0 +1,239 @@
+"""Typed configuration of one device: a TOML file with ``role = "kiosk" |
+"gate" | "bookdrop" | "central"`` and the sections that role needs.
+
+Unknown keys are errors (a misspelt key must not be silently ignored).
+Secrets never live here: see :mod:`edge.config.secrets`.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Byte = Annotated[int, Field(ge=0, le=255)]
+PositiveSeconds = Annotated[float, Field(gt=0, le=86_400)]
+
+#: ISIL (ISO 15511): a prefix of 1-4 letters or digits, a hyphen, then up to
+#: 11 characters from A-Z a-z 0-9 - / : ; 16 characters in all.
+ISIL_RE = re.compile(r"^[A-Za-z0-9]{1,4}-[A-Za-z0-9:/-]{1,11}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+READER_SCHEMES = frozenset({"feig", "feig+socket", "pcsc", "nfc", "sim", "3m", "3m+socket"})
+CARD_SCHEMES = frozenset({"pcsc", "nfc", "keyboard", "sim"})
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LibrarySection(Section):
+    """The library this device belongs to."""
+
+    isil: str
+    name: str
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("isil")
+    @classmethod
+    def _isil(cls, value: str) -> str:
+        if len(value) > 16 or not ISIL_RE.match(value):
+            raise ValueError("not an ISIL (ISO 15511), e.g. VN-HaNoi1 or DK-718500")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Ho_Chi_Minh") from None
+        return value
+
+
+class LoggingSection(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["logfmt", "json"] = "logfmt"
+
+
+class StoreSection(Section):
+    """The device's SQLite database."""
+
+    path: Path = Path("/var/lib/smartlib/device.db")
+
+
+class IlsSection(Section):
+    """The library system's SIP2 server."""
+
+    host: str
+    port: Port = 6001
+    tls: bool = False
+    tls_verify: bool = True
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    server_name: str | None = None
+    dialect: Literal["generic", "koha", "evergreen", "folio", "sierra", "symphony"] = "generic"
+    #: None: the dialect's default.
+    encoding: Literal["utf-8", "cp850", "latin-1", "ascii"] | None = None
+    #: SIP2 login user id (CN). Its password (CO) is a secret.
+    login_user: str | None = None
+    institution: str = ""
+    location: str = ""
+    timeout_s: PositiveSeconds = 10.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 3
+    keepalive_s: PositiveSeconds = 60.0
+
+
+class MqttSection(Section):
+    """The MQTT broker the agent (or the relay) talks to."""
+
+    host: str
+    port: Port = 8883
+    tls: bool = True
+    tls_verify: bool = True
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    keepalive_s: Annotated[int, Field(ge=5, le=3600)] = 30
+    health_interval_s: PositiveSeconds = 60.0
+    topic_prefix: str = "smartlib/v1"
+
+
+class ReaderSection(Section):
+    """The item-tag RFID reader, opened from a URL whose scheme picks the
+    protocol: ``feig:///dev/ttyUSB0?baud=38400``, ``feig+socket://host:port``,
+    ``pcsc://READER NAME``, ``sim://...``."""
+
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in READER_SCHEMES:
+            known = ", ".join(sorted(READER_SCHEMES))
+            raise ValueError(f"unknown reader scheme {scheme!r}; known: {known}")
+        return value
+
+
+class TagsSection(Section):
+    """How this site's item tags are encoded and secured."""
+
+    model: Literal["auto", "28560-2", "28560-3", "3m"] = "auto"
+    #: AFI of an item in the library (secured). ISO WG note: 0x07.
+    afi_secured: Byte = 0x07
+    #: AFI of an item on loan. ISO WG note: 0xC2. 3M sites use 0xD7 / 0xDA.
+    afi_on_loan: Byte = 0xC2
+    use_afi: bool = True
+    use_eas: bool = False
+
+
+class OfflineSection(Section):
+    """What a kiosk or book drop may do while the ILS cannot be reached."""
+
+    enabled: bool = True
+    operations: list[Literal["checkout", "checkin", "renew"]] = ["checkin", "checkout"]
+    max_items_per_patron: Annotated[int, Field(ge=0, le=100)] = 5
+    loan_days: Annotated[int, Field(ge=1, le=365)] = 14
+    max_offline_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
+
+
+class PatronSection(Section):
+    """How a card, barcode or typed number becomes an ILS patron id."""
+
+    card_reader_url: str | None = None
+    pin_required: bool = False
+    #: Prefix added to a card UID / barcode before asking the ILS.
+    id_prefix: str = ""
+    uid_byte_order: Literal["msb", "lsb"] = "msb"
+    uid_format: Literal["hex", "decimal"] = "hex"
+
+    @field_validator("card_reader_url")
+    @classmethod
+    def _card_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in CARD_SCHEMES:
+            known = ", ".join(sorted(CARD_SCHEMES))
+            raise ValueError(f"unknown card reader scheme; known: {known}")
+        return value
+
+
+class KioskSection(Section):
+    idle_timeout_s: PositiveSeconds = 60.0
+    idle_warning_s: PositiveSeconds = 15.0
+    ask_item_count: bool = False
+    camera: int | None = None
+    fullscreen: bool = True
+
+
+class GateSection(Section):
+    alarm_duration_s: PositiveSeconds = 3.0
+    count_visitors: bool = True
+
+
+class BookdropSection(Section):
+    bins: list[Literal["shelf", "holds", "transit", "problem"]] = ["shelf"]
+
+
+class RelaySection(Section):
+    #: SQLAlchemy URL; its password (if any) comes from the secrets.
+    database_url: str = "sqlite:////var/lib/smartlib/relay.db"
+    #: MQTT v5 shared-subscription group: relays in one group share the load.
+    shared_group: Annotated[str, Field(pattern=NAME_RE.pattern)] = "relays"
+
+
+class DeviceBase(Section):
+    site: Annotated[str, Field(pattern=NAME_RE.pattern)]
+    device: Annotated[str, Field(pattern=NAME_RE.pattern)]
+    language: Literal["vi", "en"] = "vi"
+    #: Where the secrets live; environment variables override it.
+    secrets_file: Path | None = None
+    library: LibrarySection
+    logging: LoggingSection = LoggingSection()
+    store: StoreSection = StoreSection()
+    mqtt: MqttSection | None = None
+
+
+class KioskConfig(DeviceBase):
+    role: Literal["kiosk"]
+    ils: IlsSection
+    reader: ReaderSection
+    tags: TagsSection = TagsSection()
+    patron: PatronSection = PatronSection()
+    offline: OfflineSection = OfflineSection()
+    kiosk: KioskSection = KioskSection()
+
+
+class GateConfig(DeviceBase):
+    role: Literal["gate"]
+    reader: ReaderSection
+    ils: IlsSection | None = None
+    tags: TagsSection = TagsSection()
+    gate: GateSection = GateSection()
+
+
+class BookdropConfig(DeviceBase):
+    role: Literal["bookdrop"]
+    ils: IlsSection
+    reader: ReaderSection
+    tags: TagsSection = TagsSection()
+    offline: OfflineSection = OfflineSection()
+    bookdrop: BookdropSection = BookdropSection()
+
+
+class CentralConfig(DeviceBase):
+    role: Literal["central"]
+    mqtt: MqttSection
+    ils: IlsSection | None = None
+    relay: RelaySection = RelaySection()
+
+
+DeviceConfig = Annotated[
+    KioskConfig | GateConfig | BookdropConfig | CentralConfig, Field(discriminator="role")
+]
+ROLES: tuple[str, ...] = ("kiosk", "gate", "bookdrop", "central")

@@ -1,0 +1,1 @@
+"""The security gate: alarms on secured items passing, counts visitors."""
