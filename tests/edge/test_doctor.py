@@ -30,9 +30,10 @@ def free_port() -> int:
 
 
 def kiosk_config(tmp_path: Path, ils_port: int, mqtt_port: int, reader: str) -> Path:
+    local = 'host = "127.0.0.1"\nport = {}'
     text = (render("kiosk")
-            .replace('host = "ils.example.vn"\nport = 6001', f'host = "127.0.0.1"\nport = {ils_port}')
-            .replace('host = "mqtt.example.vn"\nport = 8883', f'host = "127.0.0.1"\nport = {mqtt_port}')
+            .replace('host = "ils.example.vn"\nport = 6001', local.format(ils_port))
+            .replace('host = "mqtt.example.vn"\nport = 8883', local.format(mqtt_port))
             .replace('url = "feig:///dev/ttyUSB0?baud=38400"', f'url = "{reader}"')
             .replace("/var/lib/smartlib/", f"{tmp_path}/"))
     path = tmp_path / "kiosk.toml"
