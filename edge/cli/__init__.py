@@ -28,6 +28,9 @@ AREAS: tuple[str, ...] = (
     "edge.cli.config_cmd",
     "edge.cli.doctor_cmd",
     "edge.cli.demo_cmd",
+    "edge.cli.agent_cmd",
+    "edge.cli.relay_cmd",
+    "edge.cli.report_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,355 @@
+"""An MQTT v5 connection driven by the process's asyncio loop.
+
+paho-mqtt 2.x does the protocol; its socket is watched with
+``loop.add_reader`` / ``add_writer`` (paho's external-loop callbacks), so no
+network thread runs. Only the blocking part of connecting (TCP connect and
+TLS handshake) runs in a worker thread.
+
+One :class:`MqttConnection` is one network connection: when it is lost,
+build a new one (the caller owns reconnection, backoff and what to resend;
+paho never re-sends old in-flight messages on its own this way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from edge.mqtt.errors import ConnectFailedError, ConnectionLostError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Will:
+    topic: str
+    payload: bytes
+    qos: int = 1
+    retain: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    client_id: str
+    username: str | None = None
+    password: str | None = None
+    tls: ssl.SSLContext | None = None
+    keepalive_s: int = 30
+    connect_timeout_s: float = 10.0
+    #: False keeps the session (subscriptions, queued messages) across connections.
+    clean_start: bool = True
+    #: How long the broker keeps the session after a disconnect (MQTT v5).
+    session_expiry_s: int = 0
+    #: How many QoS 1 messages the broker may send us before our PUBACKs.
+    receive_maximum: int | None = None
+    will: Will | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    mid: int
+    response_topic: str | None = None
+    correlation_data: bytes | None = None
+    user_properties: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+def _message(msg: paho.MQTTMessage) -> Message:
+    props = getattr(msg, "properties", None)
+    response = getattr(props, "ResponseTopic", None) if props is not None else None
+    correlation = getattr(props, "CorrelationData", None) if props is not None else None
+    user = getattr(props, "UserProperty", None) if props is not None else None
+    return Message(msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain), msg.mid,
+                   response, bytes(correlation) if correlation is not None else None,
+                   tuple(user or ()))
+
+
+def _properties(packet_type: int) -> Properties:
+    return Properties(packet_type)  # type: ignore[no-untyped-call]
+
+
+def _code(reason: ReasonCode | int) -> int:
+    return reason.value if isinstance(reason, ReasonCode) else int(reason)
+
+
+class MqttConnection:
+    """A connected MQTT v5 client. Build it with :meth:`open`.
+
+    ``on_message`` is called on the loop for every message received (with
+    ``manual_ack``, QoS 1 messages are acknowledged only by :meth:`ack`, e.g.
+    after they are stored). ``publish`` returns a future that resolves with
+    the broker's PUBACK reason code (0 = accepted, >= 0x80 = refused).
+    """
+
+    def __init__(self, settings: Settings, on_message: Callable[[Message], None] | None,
+                 manual_ack: bool, max_inflight: int) -> None:
+        self.settings = settings
+        self._loop = asyncio.get_running_loop()
+        self._on_message = on_message
+        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=settings.client_id,
+                                   protocol=paho.MQTTv5, manual_ack=manual_ack)
+        self._client.max_inflight_messages_set(max_inflight)
+        self._client.max_queued_messages_set(0)
+        if settings.username is not None:
+            self._client.username_pw_set(settings.username, settings.password)
+        if settings.tls is not None:
+            self._client.tls_set_context(settings.tls)
+        if settings.will is not None:
+            w = settings.will
+            self._client.will_set(w.topic, w.payload, qos=w.qos, retain=w.retain)
+        self._client.on_connect = self._handle_connect
+        self._client.on_disconnect = self._handle_disconnect
+        self._client.on_publish = self._handle_publish
+        self._client.on_subscribe = self._handle_subscribe
+        self._client.on_message = self._handle_message
+        self._client.on_socket_open = self._socket_open
+        self._client.on_socket_close = self._socket_close
+        self._client.on_socket_register_write = self._register_write
+        self._client.on_socket_unregister_write = self._unregister_write
+        self._connack: asyncio.Future[tuple[int, Properties | None]] = self._loop.create_future()
+        self.closed: asyncio.Future[str] = self._loop.create_future()
+        self._publishes: dict[int, asyncio.Future[int]] = {}
+        self._subscribes: dict[int, asyncio.Future[list[int]]] = {}
+        self._sock: socket.socket | None = None
+        self._misc: asyncio.TimerHandle | None = None
+        #: What the broker allows in flight towards it (CONNACK Receive Maximum).
+        self.server_receive_maximum = 65535
+
+    # -------------------------------------------------------------- opening
+
+    @classmethod
+    async def open(cls, settings: Settings, *, on_message: Callable[[Message], None] | None = None,
+                   manual_ack: bool = False, max_inflight: int = 100) -> MqttConnection:
+        conn = cls(settings, on_message, manual_ack, max_inflight)
+        await conn._connect()
+        return conn
+
+    async def _connect(self) -> None:
+        s = self.settings
+        props = _properties(PacketTypes.CONNECT)
+        if s.session_expiry_s:
+            props.SessionExpiryInterval = s.session_expiry_s
+        if s.receive_maximum:
+            props.ReceiveMaximum = s.receive_maximum
+        self._client.connect_timeout = s.connect_timeout_s
+        try:
+            async with asyncio.timeout(s.connect_timeout_s):
+                await asyncio.to_thread(self._client.connect, s.host, s.port, s.keepalive_s,
+                                        "", 0, s.clean_start, props)
+                code, connack_props = await self._connack
+        except (OSError, ssl.SSLError, TimeoutError) as exc:
+            self._teardown()
+            what = "timed out" if isinstance(exc, TimeoutError) else str(exc)
+            raise ConnectFailedError(f"{s.host}:{s.port}: {what}") from exc
+        except ConnectFailedError:
+            self._teardown()
+            raise
+        if connack_props is not None:
+            self.server_receive_maximum = getattr(connack_props, "ReceiveMaximum", 65535)
+        log.debug("connected", extra={"fields": {"host": s.host, "port": s.port,
+                                                 "client_id": s.client_id, "code": code}})
+
+    # ------------------------------------------------------ socket plumbing
+
+    def _socket_open(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
+        # Called from the worker thread inside connect().
+        self._loop.call_soon_threadsafe(self._watch, sock)
+
+    def _watch(self, sock: socket.socket) -> None:
+        if self.closed.done():  # gave up waiting while the thread was connecting
+            sock.close()
+            return
+        self._sock = sock
+        self._loop.add_reader(sock, self._readable)
+        if self._client.want_write():
+            self._loop.add_writer(sock, self._writable)
+        self._misc = self._loop.call_later(1.0, self._tick)
+
+    def _socket_close(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
+        self._unwatch(sock)
+
+    def _unwatch(self, sock: Any) -> None:
+        try:
+            self._loop.remove_reader(sock)
+            self._loop.remove_writer(sock)
+        except (ValueError, OSError):  # already closed
+            return
+
+    def _register_write(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
+        if self._loop.is_closed():
+            return
+        if sock is not None and self._sock is sock:
+            self._loop.add_writer(self._sock, self._writable)
+        else:  # still inside connect(): _watch adds the writer
+            self._loop.call_soon_threadsafe(self._late_writer, sock)
+
+    def _late_writer(self, sock: socket.socket) -> None:
+        if self._sock is sock and not self.closed.done():
+            self._loop.add_writer(sock, self._writable)
+
+    def _unregister_write(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
+        if sock is not None and self._sock is sock:
+            self._loop.remove_writer(self._sock)
+
+    def _readable(self) -> None:
+        self._client.loop_read()
+        sock = self._sock
+        # TLS may hold decrypted bytes the socket no longer signals.
+        while sock is not None and isinstance(sock, ssl.SSLSocket) and sock.pending() \
+                and self._sock is sock:
+            self._client.loop_read()
+
+    def _writable(self) -> None:
+        self._client.loop_write()
+
+    def _tick(self) -> None:
+        if self.closed.done():
+            return
+        self._client.loop_misc()
+        self._misc = self._loop.call_later(1.0, self._tick)
+
+    # ---------------------------------------------------------- callbacks
+
+    def _handle_connect(self, _c: paho.Client, _u: Any, _flags: Any, reason: ReasonCode,
+                        props: Properties | None) -> None:
+        if self._connack.done():
+            return
+        code = _code(reason)
+        if code >= 0x80:
+            self._connack.set_exception(ConnectFailedError(
+                f"{self.settings.host}:{self.settings.port}: broker refused: {reason}", code))
+        else:
+            self._connack.set_result((code, props))
+
+    def _handle_disconnect(self, _c: paho.Client, _u: Any, _flags: Any, reason: ReasonCode,
+                           _props: Properties | None) -> None:
+        self._fail_all(f"disconnected: {reason}")
+
+    def _fail_all(self, why: str) -> None:
+        if not self._connack.done():
+            self._connack.set_exception(ConnectFailedError(
+                f"{self.settings.host}:{self.settings.port}: {why}"))
+        for future in self._publishes.values():
+            if not future.done():
+                future.set_exception(ConnectionLostError(why))
+        for sub in self._subscribes.values():
+            if not sub.done():
+                sub.set_exception(ConnectionLostError(why))
+        self._publishes.clear()
+        self._subscribes.clear()
+        if not self.closed.done():
+            self.closed.set_result(why)
+        if self._misc is not None:
+            self._misc.cancel()
+        if self._sock is not None:
+            self._unwatch(self._sock)
+            self._sock = None
+
+    def _handle_publish(self, _c: paho.Client, _u: Any, mid: int, reason: ReasonCode,
+                        _props: Properties | None) -> None:
+        future = self._publishes.pop(mid, None)
+        if future is not None and not future.done():
+            future.set_result(_code(reason))
+
+    def _handle_subscribe(self, _c: paho.Client, _u: Any, mid: int,
+                          reasons: list[ReasonCode], _props: Properties | None) -> None:
+        future = self._subscribes.pop(mid, None)
+        if future is not None and not future.done():
+            future.set_result([_code(r) for r in reasons])
+
+    def _handle_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+        if self._on_message is not None:
+            self._on_message(_message(msg))
+
+    # -------------------------------------------------------------- actions
+
+    @property
+    def connected(self) -> bool:
+        return not self.closed.done() and self._client.is_connected()
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
+                response_topic: str | None = None,
+                correlation_data: bytes | None = None) -> asyncio.Future[int]:
+        """Send a message; the future resolves with the PUBACK's reason code
+        (QoS 1) or 0 once it is written (QoS 0), or fails with
+        :class:`ConnectionLostError`."""
+        future: asyncio.Future[int] = self._loop.create_future()
+        if self.closed.done():
+            future.set_exception(ConnectionLostError(self.closed.result()))
+            return future
+        props = None
+        if response_topic is not None or correlation_data is not None:
+            props = _properties(PacketTypes.PUBLISH)
+            if response_topic is not None:
+                props.ResponseTopic = response_topic
+            if correlation_data is not None:
+                props.CorrelationData = correlation_data
+        info = self._client.publish(topic, payload, qos=qos, retain=retain, properties=props)
+        if info.rc != paho.MQTT_ERR_SUCCESS:
+            future.set_exception(ConnectionLostError(
+                f"publish failed: {paho.error_string(info.rc)}"))
+        elif qos == 0:
+            future.set_result(0)
+        elif not info.is_published():
+            self._publishes[info.mid] = future
+        else:  # acknowledged within publish() itself
+            future.set_result(0)
+        return future
+
+    async def subscribe(self, *filters: str, qos: int = 1, no_local: bool = False) -> list[int]:
+        """Subscribe; returns the SUBACK's reason codes (>= 0x80: refused)."""
+        options = SubscribeOptions(qos=qos, noLocal=no_local)
+        code, mid = self._client.subscribe([(f, options) for f in filters])
+        if code != paho.MQTT_ERR_SUCCESS or mid is None:
+            raise ConnectionLostError(f"subscribe failed: {paho.error_string(code)}")
+        future: asyncio.Future[list[int]] = self._loop.create_future()
+        self._subscribes[mid] = future
+        return await future
+
+    def ack(self, mid: int, qos: int = 1) -> None:
+        """Acknowledge a received QoS 1 message (``manual_ack`` connections)."""
+        if not self.closed.done():
+            self._client.ack(mid, qos)
+
+    async def close(self, timeout_s: float = 2.0) -> None:
+        """Disconnect cleanly (DISCONNECT: the broker does not send the will)."""
+        if self.closed.done():
+            self._teardown()
+            return
+        self._client.disconnect()
+        try:
+            async with asyncio.timeout(timeout_s):
+                await asyncio.shield(self.closed)
+        except TimeoutError:
+            log.debug("no clean disconnect within %.1f s", timeout_s)
+        self._teardown()
+
+    def abort(self) -> None:
+        """Drop the connection without DISCONNECT (the broker sends the will)."""
+        self._teardown()
+
+    def _teardown(self) -> None:
+        sock = self._sock
+        self._fail_all("closed")
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                log.debug("closing the socket failed", exc_info=True)
