@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,25 +74,37 @@ def restore_if_broken(config_path: Path) -> bool:
     return True
 
 
+def _identity_problems(text: str, current: AnyDevice) -> list[str]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []  # the loader says what is wrong with the TOML
+    problems = []
+    for key in ("role", "site", "device"):
+        if key in data and data[key] != getattr(current, key):
+            problems.append(f"{key}: cannot be changed remotely (is {getattr(current, key)!r})")
+    store = data.get("store")
+    path = store.get("path") if isinstance(store, dict) else None
+    if path is not None and Path(path) != current.store.path:
+        problems.append("store.path: cannot be changed remotely")
+    if "mqtt" not in data:
+        problems.append("mqtt: the agent needs this section")
+    return problems
+
+
 def check_candidate(path: Path, text: str, current: AnyDevice) -> list[str]:
-    """Problems with ``text`` as the new configuration at ``path``."""
+    """Problems with ``text`` as the new configuration at ``path``: what the
+    loader finds (secrets included) and changes the agent must not make."""
+    problems = _identity_problems(text, current)
     candidate = path.with_name(f".{path.name}.candidate")
     candidate.write_text(text, encoding="utf-8")
     try:
-        new = load(candidate).device
+        load(candidate)
     except ConfigError as exc:
-        return [f"{where.replace(str(candidate), path.name)}: {what}"
-                for where, what in exc.problems]
+        problems = [f"{where.replace(str(candidate), path.name)}: {what}"
+                    for where, what in exc.problems] + problems
     finally:
         candidate.unlink(missing_ok=True)
-    problems = []
-    for key in ("role", "site", "device"):
-        if getattr(new, key) != getattr(current, key):
-            problems.append(f"{key}: cannot be changed remotely (is {getattr(current, key)!r})")
-    if new.store.path != current.store.path:
-        problems.append("store.path: cannot be changed remotely")
-    if new.mqtt is None:
-        problems.append("mqtt: the agent needs this section")
     return problems
 
 

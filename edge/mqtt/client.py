@@ -16,6 +16,7 @@ import asyncio
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,7 @@ class MqttConnection:
                  manual_ack: bool, max_inflight: int) -> None:
         self.settings = settings
         self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         self._on_message = on_message
         self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=settings.client_id,
                                    protocol=paho.MQTTv5, manual_ack=manual_ack)
@@ -183,7 +185,12 @@ class MqttConnection:
         self._misc = self._loop.call_later(1.0, self._tick)
 
     def _socket_close(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
-        self._unwatch(sock)
+        if self._loop.is_closed():  # paho's __del__, after the loop is gone
+            return
+        if threading.get_ident() != self._loop_thread:
+            self._loop.call_soon_threadsafe(self._unwatch, sock)
+        else:
+            self._unwatch(sock)
 
     def _unwatch(self, sock: Any) -> None:
         try:
@@ -195,16 +202,18 @@ class MqttConnection:
     def _register_write(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
         if self._loop.is_closed():
             return
-        if sock is not None and self._sock is sock:
-            self._loop.add_writer(self._sock, self._writable)
-        else:  # still inside connect(): _watch adds the writer
+        if threading.get_ident() != self._loop_thread:  # inside connect()'s worker thread
             self._loop.call_soon_threadsafe(self._late_writer, sock)
+        elif sock is not None and self._sock is sock:
+            self._loop.add_writer(self._sock, self._writable)
 
     def _late_writer(self, sock: socket.socket) -> None:
         if self._sock is sock and not self.closed.done():
             self._loop.add_writer(sock, self._writable)
 
     def _unregister_write(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
+        if threading.get_ident() != self._loop_thread:
+            return  # never registered from there (see _register_write)
         if sock is not None and self._sock is sock:
             self._loop.remove_writer(self._sock)
 
@@ -353,3 +362,9 @@ class MqttConnection:
                 sock.close()
             except OSError:
                 log.debug("closing the socket failed", exc_info=True)
+        # This connection is over: paho must not call back into it (its
+        # __del__ closes sockets, possibly after the loop has closed).
+        self._client.on_socket_open = None
+        self._client.on_socket_close = None
+        self._client.on_socket_register_write = None
+        self._client.on_socket_unregister_write = None

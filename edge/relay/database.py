@@ -203,12 +203,12 @@ class RelayDatabase:
             conn.execute(stmt.on_conflict_do_update(index_elements=["site", "device"],
                                                     set_=update))
         for site, device, state in states:
-            values = {"site": site, "device": device, "online": state.online,
-                      "state_time": state.time, "state_reason": state.reason,
-                      "role": state.role, "isil": state.isil, "started": state.started,
-                      "last_seen": received_at}
-            if state.software:
-                values["software"] = state.software
+            values: dict[str, Any] = {"site": site, "device": device, "online": state.online,
+                                      "state_time": state.time,
+                                      "state_reason": state.reason, "last_seen": received_at}
+            for key in ("role", "isil", "started", "software"):
+                if getattr(state, key) is not None:  # a bare will says less
+                    values[key] = getattr(state, key)
             stmt = self._insert(table).values(**values)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["site", "device"],

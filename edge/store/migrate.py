@@ -16,6 +16,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 
 from edge.store.engine import store_engine
 from edge.store.errors import StoreError
@@ -48,6 +49,8 @@ def upgrade(path: Path | str, revision: str = "head") -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
             connection.commit()
+    except CommandError as exc:  # e.g. a revision from newer software
+        raise StoreError(str(path), f"cannot migrate: {exc}") from exc
     finally:
         engine.dispose()
 
