@@ -187,15 +187,15 @@ class RelayDatabase:
                 entry["health_time"] = env.time
                 entry["software"] = env.payload.get("software")
                 entry["outbox_pending"] = env.payload.get("outbox", {}).get("pending")
+        greatest = func.max if self.dialect == "sqlite" else func.greatest  # 2-argument forms
         for (site, device), entry in sorted(latest.items()):
             entry.pop("_health_seq", None)
-            values = {"site": site, "device": device, "last_seen": received_at, **entry}
-            stmt = self._insert(table).values(**values)
-            update: dict[str, Any] = {"last_seen": stmt.excluded.last_seen,
-                                      "last_seq": func.coalesce(func.max(
-                                          table.c.last_seq, stmt.excluded.last_seq)
-                                          if self.dialect == "sqlite" else func.greatest(
-                                          table.c.last_seq, stmt.excluded.last_seq),
+            row = {"site": site, "device": device, "last_seen": received_at, **entry}
+            stmt = self._insert(table).values(**row)
+            # SQLite's max(NULL, x) is NULL, hence the coalesce.
+            update: dict[str, Any] = {
+                "last_seen": stmt.excluded.last_seen,
+                "last_seq": func.coalesce(greatest(table.c.last_seq, stmt.excluded.last_seq),
                                           stmt.excluded.last_seq)}
             for key in ("health", "health_time", "software", "outbox_pending"):
                 if key in entry:
@@ -212,8 +212,8 @@ class RelayDatabase:
             stmt = self._insert(table).values(**values)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["site", "device"],
-                set_={key: stmt.excluded[key] for key in values if key not in ("site",
-                                                                               "device")}))
+                set_={key: stmt.excluded[key] for key in values
+                      if key not in ("site", "device")}))
 
     # ------------------------------------------------------------------ read
 
