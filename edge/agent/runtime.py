@@ -216,14 +216,14 @@ class Agent:
             raise drain.exception()  # type: ignore[misc]
 
     async def _drain_forever(self, conn: MqttConnection) -> None:
-        pause = 1.0
+        pause = self.mqtt.reconnect_min_s
         while True:
             try:
                 await self.drainer.run(conn)
             except DrainPausedError as exc:
-                log.warning("%s; retrying in %.0f s", exc, pause)
+                log.warning("%s; retrying in %.1f s", exc, pause)
                 await asyncio.sleep(pause)
-                pause = min(pause * 2, 60.0)
+                pause = min(pause * 2, self.mqtt.reconnect_max_s)
 
     def _on_message(self, msg: Message) -> None:
         conn = self.conn

@@ -49,7 +49,9 @@ def device_config(directory: Path, broker: Broker, site: str, device: str, *,
             f'[library]\nisil = "VN-TEST1"\nname = "Thư viện thử"\n'
             f'[store]\npath = "{directory / "device.db"}"\n'
             + _mqtt_section(broker, username, mqtt_extra)
-            + f"[agent]\nretention_interval_s = 3600.0\n{agent}\n" + role_sections)
+            + "[agent]\n" + ("" if "retention_interval_s" in agent else
+                              "retention_interval_s = 3600.0\n") + agent + "\n"
+            + role_sections)
     path = directory / "device.toml"
     path.write_text(text)
     return path

@@ -44,8 +44,10 @@ class Running:
 
 
 async def _start(tmp_path: Path, broker: Broker, role: str, device: str,
-                 agent_extra: str = "") -> AsyncIterator[Running]:
-    config = device_config(tmp_path, broker, SITE, device, role=role, agent=(
+                 agent_extra: str = "", mqtt_extra: str = "health_interval_s = 3600.0",
+                 ) -> AsyncIterator[Running]:
+    config = device_config(tmp_path, broker, SITE, device, role=role, mqtt_extra=mqtt_extra,
+                           agent=(
         "command_timeout_s = 3.0\nlock_ack_timeout_s = 1.0\n"
         'services = { kiosk = "smartlib-no-such-unit-for-tests.service" }\n'
         f'systemctl = "{shutil.which("systemctl") or "/usr/bin/systemctl"}"\n' + agent_extra))
