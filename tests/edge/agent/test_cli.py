@@ -9,7 +9,7 @@ from pathlib import Path
 from edge.contract import events
 from edge.store import open_store
 from tests.conftest import CliResult
-from tests.edge.agent.test_remote_config import DEVICE, SITE, Device, device  # noqa: F401
+from tests.edge.agent.conftest import DEVICE, SITE, Device
 from tests.edge.netsetup import central_config, device_config
 from tests.peers.mosquitto import Broker
 
@@ -59,9 +59,9 @@ async def test_relay_command_and_status_from_the_command_line(
         device: Device, tmp_path: Path, cli_process: Callable[..., CliResult]) -> None:
     import asyncio
 
-    from tests.edge.agent.test_remote_config import _online
+    from tests.edge.agent.conftest import wait_online
 
-    await _online(device)
+    await wait_online(device)
     config = central_config(tmp_path / "central", device.broker, "relay-01",
                             f"sqlite:///{tmp_path / 'relay.db'}")
     result = await asyncio.to_thread(cli_process, "--lang", "en", "relay", "--config",

@@ -4,6 +4,7 @@ MQTT v5 request/response: what an operator at the centre sees."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -43,7 +44,8 @@ class Running:
                                   timeout_s=timeout_s)
 
 
-async def _start(tmp_path: Path, broker: Broker, role: str, device: str,
+@contextlib.asynccontextmanager
+async def running_agent(tmp_path: Path, broker: Broker, role: str, device: str,
                  agent_extra: str = "", mqtt_extra: str = "health_interval_s = 3600.0",
                  ) -> AsyncIterator[Running]:
     config = device_config(tmp_path, broker, SITE, device, role=role, mqtt_extra=mqtt_extra,
@@ -70,14 +72,14 @@ async def _start(tmp_path: Path, broker: Broker, role: str, device: str,
 @pytest.fixture
 async def kiosk(tmp_path: Path, mosquitto: Callable[..., Broker]) -> AsyncIterator[Running]:
     broker = mosquitto(devices=[(SITE, "kiosk-01")])
-    async for running in _start(tmp_path, broker, "kiosk", "kiosk-01"):
+    async with running_agent(tmp_path, broker, "kiosk", "kiosk-01") as running:
         yield running
 
 
 @pytest.fixture
 async def gate(tmp_path: Path, mosquitto: Callable[..., Broker]) -> AsyncIterator[Running]:
     broker = mosquitto(devices=[(SITE, "gate-01")])
-    async for running in _start(tmp_path, broker, "gate", "gate-01"):
+    async with running_agent(tmp_path, broker, "gate", "gate-01") as running:
         yield running
 
 

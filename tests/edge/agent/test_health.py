@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from edge.contract import events
 from edge.store import open_store
-from tests.edge.agent.test_commands import _start
+from tests.edge.agent.test_commands import running_agent
 from tests.edge.netsetup import central_config, wait_for
-from tests.edge.relay.test_relay import _run_relay
+from tests.edge.relay.test_relay import running_relay
 from tests.peers.mosquitto import Broker
 
 SITE = "hn-tvtp"
@@ -31,9 +31,9 @@ async def test_outbox_alarm_and_health_then_drain_when_a_relay_appears(
                                   for i in range(85)])
         store.status.report("reader", "ok", "FEIG ISC.MR102")
         store.status.report("ils", "down", "SIP2 timeout after 10 s")
-    async for kiosk in _start(tmp_path / "dev", broker, "kiosk", "kiosk-01", agent_extra=(
+    async with running_agent(tmp_path / "dev", broker, "kiosk", "kiosk-01", agent_extra=(
             "outbox_capacity = 100\nretention_interval_s = 0.2\n"),
-            mqtt_extra="health_interval_s = 0.1"):
+            mqtt_extra="health_interval_s = 0.1") as kiosk:
         # No relay has ever subscribed: the broker says "no subscribers" (0x10),
         # and the events stay on the device.
         await asyncio.sleep(1.5)
@@ -50,7 +50,7 @@ async def test_outbox_alarm_and_health_then_drain_when_a_relay_appears(
 
         db_url = f"sqlite:///{tmp_path / 'relay.db'}"
         config = central_config(tmp_path / "relay", broker, "relay-01", db_url)
-        async for relay in _run_relay(config):
+        async with running_relay(config) as relay:
             await asyncio.to_thread(
                 wait_for, lambda: relay.db.totals()["events"] >= 86 + 1, 30, "the backlog")
             with relay.db.engine.connect() as conn:
@@ -78,8 +78,8 @@ async def test_a_component_whose_service_stopped_reporting_shows_unknown(
     now = [1_795_200_000.0]
     with open_store(tmp_path / "dev" / "device.db", clock=lambda: now[0]) as store:
         store.status.report("reader", "ok")
-    async for gate in _start(tmp_path / "dev", broker, "gate", "gate-01",
-                             agent_extra="status_stale_s = 60.0\n"):
+    async with running_agent(tmp_path / "dev", broker, "gate", "gate-01",
+                             agent_extra="status_stale_s = 60.0\n") as gate:
         await gate.agent.append_health()
         rows = await asyncio.to_thread(gate.store.outbox.pending, 0, 100)
         health = json.loads([r for r in rows if r.type == "health"][-1].payload)

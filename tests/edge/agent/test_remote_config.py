@@ -5,75 +5,13 @@ come back; the retained state tells the centre about every restart."""
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
-
-from edge.contract.commands import Reply
-from edge.mqtt.client import Message, MqttConnection, Settings
-from edge.relay.requester import send_command
-from tests.edge.mqtt.test_broker import tls
-from tests.edge.netsetup import Service, device_config
-from tests.peers.mosquitto import Broker, free_port
-
-SITE = "hn-tvtp"
-DEVICE = "gate-07"
-
-
-@dataclass
-class Device:
-    broker: Broker
-    config: Path
-    service: Service
-
-    def operator(self) -> Settings:
-        return Settings("127.0.0.1", self.broker.port, "relay.op", "relay",
-                        self.broker.password, tls(self.broker.pki, "relay"))
-
-    async def command(self, name: str, args: dict[str, object] | None = None,
-                      timeout_s: float = 30.0) -> Reply:
-        return await send_command(self.operator(), SITE, DEVICE, name, args,
-                                  timeout_s=timeout_s)
-
-    async def states(self, count: int, timeout_s: float = 30.0) -> list[dict[str, object]]:
-        """The retained state, then each change, until ``count`` were seen."""
-        seen: asyncio.Queue[Message] = asyncio.Queue()
-        conn = await MqttConnection.open(self.operator(), on_message=seen.put_nowait)
-        await conn.subscribe(f"smartlib/v1/{SITE}/{DEVICE}/state")
-        out = []
-        try:
-            async with asyncio.timeout(timeout_s):
-                while len(out) < count:
-                    out.append(json.loads((await seen.get()).payload))
-        finally:
-            await conn.close()
-        return out
-
-
-@pytest.fixture
-def device(tmp_path: Path, mosquitto: Callable[..., Broker]) -> Iterator[Device]:
-    broker = mosquitto(devices=[(SITE, DEVICE)])
-    config = device_config(tmp_path / "dev", broker, SITE, DEVICE,
-                           agent="config_confirm_s = 6.0\ncommand_timeout_s = 10.0\n")
-    service = Service(["agent", "--config", str(config)], tmp_path / "agent.log").start()
-    yield Device(broker, config, service)
-    service.stop()
-
-
-async def _online(device: Device) -> dict[str, object]:
-    for _ in range(200):
-        states = await device.states(1)
-        if states[0]["online"]:
-            return states[0]
-        await asyncio.sleep(0.1)
-    raise AssertionError(device.service.output()[-2000:])
+from tests.edge.agent.conftest import DEVICE, Device, wait_online
+from tests.peers.mosquitto import free_port
 
 
 async def test_restart_agent_comes_back_with_a_new_start_time(device: Device) -> None:
-    before = await _online(device)
+    before = await wait_online(device)
     reply = await device.command("restart_service", {"service": "agent"})
     assert reply.ok and reply.result == {"service": "agent", "restarted": True, "active": True}
     for _ in range(100):
@@ -87,7 +25,7 @@ async def test_restart_agent_comes_back_with_a_new_start_time(device: Device) ->
 
 
 async def test_sigkilled_agent_is_announced_offline_by_its_will(device: Device) -> None:
-    await _online(device)
+    await wait_online(device)
     device.service.kill()
     for _ in range(100):
         state = (await device.states(1))[0]
@@ -98,7 +36,7 @@ async def test_sigkilled_agent_is_announced_offline_by_its_will(device: Device) 
 
 
 async def test_an_invalid_configuration_is_refused_with_every_problem(device: Device) -> None:
-    await _online(device)
+    await wait_online(device)
     original = device.config.read_text()
     bad = original.replace("health_interval_s = 3600.0", "health_interval_s = -1") \
         .replace(f'device = "{DEVICE}"', 'device = "gate-99"')
@@ -110,7 +48,7 @@ async def test_an_invalid_configuration_is_refused_with_every_problem(device: De
 
 
 async def test_a_good_configuration_is_applied_and_confirmed(device: Device) -> None:
-    before = await _online(device)
+    before = await wait_online(device)
     new = device.config.read_text().replace("health_interval_s = 3600.0",
                                             "health_interval_s = 1800.0")
     reply = await device.command("set_config", {"text": new}, timeout_s=60)
@@ -123,13 +61,13 @@ async def test_a_good_configuration_is_applied_and_confirmed(device: Device) -> 
 
 
 async def test_a_configuration_that_cuts_the_device_off_is_rolled_back(device: Device) -> None:
-    await _online(device)
+    await wait_online(device)
     original = device.config.read_text()
     dead_end = original.replace(f"port = {device.broker.port}", f"port = {free_port()}")
     reply = await device.command("set_config", {"text": dead_end}, timeout_s=90)
     assert (reply.ok, reply.code) == (False, "rolled_back"), reply
     assert reply.message and "did not come back" in reply.message
     assert device.config.read_text() == original
-    assert (await _online(device))["online"]
+    assert (await wait_online(device))["online"]
     follow_up = await device.command("ping")
     assert follow_up.ok

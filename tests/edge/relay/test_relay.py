@@ -6,6 +6,7 @@ and `smartlib report` gives the day's figures."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -83,7 +84,8 @@ def test_two_relays_share_the_load_and_store_nothing_twice(
             relay.stop()
 
 
-async def _run_relay(config: Path, titles: CachedTitles | None = None) -> AsyncIterator[Relay]:
+@contextlib.asynccontextmanager
+async def running_relay(config: Path, titles: CachedTitles | None = None) -> AsyncIterator[Relay]:
     loaded = load(config)
     db = open_database(loaded)
     relay = Relay(loaded, db, titles=titles)
@@ -117,7 +119,7 @@ async def relay(tmp_path: Path, mosquitto: Callable[..., Broker]) -> AsyncIterat
             await asyncio.sleep(10)
         return titles.get(item)
 
-    async for running in _run_relay(config, CachedTitles(lookup, timeout_s=0.5)):
+    async with running_relay(config, CachedTitles(lookup, timeout_s=0.5)) as running:
         yield running, broker, config
 
 
