@@ -113,8 +113,8 @@ class Drainer:
         self.stats.connected = True
         self.stats.paused_reason = None
 
-        def completed(seq: int, future: asyncio.Future[int]) -> None:
-            done.append((seq, future.exception() or future.result()))
+        def completed(seq: int, outcome: int | BaseException) -> None:
+            done.append((seq, outcome))
             progress.set()
 
         try:
@@ -128,8 +128,8 @@ class Drainer:
                     row = buffer.popleft()
                     inflight[row.seq] = row
                     attempted.append(row.seq)
-                    future = conn.publish(self._topic(row.type), self._encode(row), qos=1)
-                    future.add_done_callback(functools.partial(completed, row.seq))
+                    conn.publish_then(self._topic(row.type), self._encode(row),
+                                      functools.partial(completed, row.seq), qos=1)
                     self.stats.published += 1
                 while done:
                     seq, outcome = done.popleft()

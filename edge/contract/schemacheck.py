@@ -68,6 +68,25 @@ class SchemaSubsetError(ValueError):
     """The schema uses a keyword this check does not implement."""
 
 
+def _all(checks: list[Check]) -> Check:
+    """One function that is true when every check is (no generator per call)."""
+    if not checks:
+        return lambda _v: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+
+    def every(v: Any) -> bool:
+        for check in checks:
+            if not check(v):
+                return False
+        return True
+
+    return every
+
+
 def compile_schema(schema: Any, where: str = "#") -> Check:
     """A function telling whether an instance is valid against ``schema``."""
     if schema is True:
@@ -83,16 +102,28 @@ def compile_schema(schema: Any, where: str = "#") -> Check:
     if "type" in schema:
         names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         tests = [_TYPES[name] for name in names]
-        checks.append(tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests)))
+        if names == ["object"] or names == ["string"]:
+            pass  # folded into the object / string check below
+        else:
+            checks.append(tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests)))
     if "const" in schema:
         const = schema["const"]
         checks.append(lambda v: json_equal(v, const))
     if "enum" in schema:
         options = list(schema["enum"])
-        checks.append(lambda v: any(json_equal(v, o) for o in options))
-    checks += _string_checks(schema)
+        plain = all(isinstance(o, str) for o in options)
+        if plain:
+            allowed = frozenset(options)
+            checks.append(lambda v: isinstance(v, str) and v in allowed)
+        else:
+            checks.append(lambda v: any(json_equal(v, o) for o in options))
+    string = _string_check(schema, schema.get("type") == "string")
+    if string is not None:
+        checks.append(string)
     checks += _number_checks(schema)
-    checks += _object_checks(schema, where)
+    obj = _object_check(schema, where, schema.get("type") == "object")
+    if obj is not None:
+        checks.append(obj)
     if "items" in schema:
         item = compile_schema(schema["items"], f"{where}/items")
         checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
@@ -102,23 +133,26 @@ def compile_schema(schema: Any, where: str = "#") -> Check:
     if "oneOf" in schema:
         oneof = [compile_schema(s, f"{where}/oneOf/{i}") for i, s in enumerate(schema["oneOf"])]
         checks.append(lambda v: sum(1 for c in oneof if c(v)) == 1)
-    if len(checks) == 1:
-        return checks[0]
-    return lambda v: all(check(v) for check in checks)
+    return _all(checks)
 
 
-def _string_checks(schema: dict[str, Any]) -> list[Check]:
-    checks: list[Check] = []
-    if "pattern" in schema:
-        search = re.compile(schema["pattern"]).search
-        checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
-    if "minLength" in schema:
-        low = schema["minLength"]
-        checks.append(lambda v: not isinstance(v, str) or len(v) >= low)
-    if "maxLength" in schema:
-        high = schema["maxLength"]
-        checks.append(lambda v: not isinstance(v, str) or len(v) <= high)
-    return checks
+def _string_check(schema: dict[str, Any], must_be_string: bool) -> Check | None:
+    search = re.compile(schema["pattern"]).search if "pattern" in schema else None
+    low = schema.get("minLength")
+    high = schema.get("maxLength")
+    if not must_be_string and search is None and low is None and high is None:
+        return None
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, str):
+            return not must_be_string
+        if low is not None and len(v) < low:
+            return False
+        if high is not None and len(v) > high:
+            return False
+        return search is None or search(v) is not None
+
+    return check
 
 
 def _number_checks(schema: dict[str, Any]) -> list[Check]:
@@ -132,32 +166,36 @@ def _number_checks(schema: dict[str, Any]) -> list[Check]:
     return checks
 
 
-def _object_checks(schema: dict[str, Any], where: str) -> list[Check]:
-    checks: list[Check] = []
-    if "required" in schema:
-        required = tuple(schema["required"])
-        checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in required))
-    if "maxProperties" in schema:
-        most = schema["maxProperties"]
-        checks.append(lambda v: not isinstance(v, dict) or len(v) <= most)
-    if "propertyNames" in schema:
-        names = compile_schema(schema["propertyNames"], f"{where}/propertyNames")
-        checks.append(lambda v: not isinstance(v, dict) or all(names(k) for k in v))
+def _object_check(schema: dict[str, Any], where: str, must_be_object: bool) -> Check | None:
+    required = tuple(schema.get("required", ()))
+    most = schema.get("maxProperties")
+    names = (compile_schema(schema["propertyNames"], f"{where}/propertyNames")
+             if "propertyNames" in schema else None)
     props = {key: compile_schema(sub, f"{where}/properties/{key}")
              for key, sub in schema.get("properties", {}).items()}
     extra = (compile_schema(schema["additionalProperties"], f"{where}/additionalProperties")
              if "additionalProperties" in schema else None)
-    if props or extra is not None:
-        def check_properties(v: Any) -> bool:
-            if not isinstance(v, dict):
-                return True
-            for key, value in v.items():
-                sub = props.get(key)
-                if sub is not None:
-                    if not sub(value):
-                        return False
-                elif extra is not None and not extra(value):
+    if not (must_be_object or required or most is not None or names or props
+            or extra is not None):
+        return None
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, dict):
+            return not must_be_object
+        for key in required:
+            if key not in v:
+                return False
+        if most is not None and len(v) > most:
+            return False
+        for key, value in v.items():
+            if names is not None and not names(key):
+                return False
+            sub = props.get(key)
+            if sub is not None:
+                if not sub(value):
                     return False
-            return True
-        checks.append(check_properties)
-    return checks
+            elif extra is not None and not extra(value):
+                return False
+        return True
+
+    return check

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import select
 import socket
 import ssl
 import threading
@@ -31,6 +32,9 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from edge.mqtt.errors import ConnectFailedError, ConnectionLostError
 
 log = logging.getLogger(__name__)
+
+#: Packets read per wake-up of the socket, at most.
+READ_BURST = 1000
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,8 @@ class MqttConnection:
         self._client.on_socket_unregister_write = self._unregister_write
         self._connack: asyncio.Future[tuple[int, Properties | None]] = self._loop.create_future()
         self.closed: asyncio.Future[str] = self._loop.create_future()
-        self._publishes: dict[int, asyncio.Future[int]] = {}
+        #: Message id -> what to call with the PUBACK's reason code (or the error).
+        self._publishes: dict[int, Callable[[int | BaseException], None]] = {}
         self._subscribes: dict[int, asyncio.Future[list[int]]] = {}
         self._sock: socket.socket | None = None
         self._misc: asyncio.TimerHandle | None = None
@@ -218,12 +223,20 @@ class MqttConnection:
             self._loop.remove_writer(self._sock)
 
     def _readable(self) -> None:
-        self._client.loop_read()
+        # paho reads as many packets per call as it has messages in flight,
+        # so a subscriber would get one packet per wake-up of the loop. Read
+        # on while something is there: decrypted bytes TLS holds (which the
+        # socket no longer signals) or bytes in the kernel's buffer.
         sock = self._sock
-        # TLS may hold decrypted bytes the socket no longer signals.
-        while sock is not None and isinstance(sock, ssl.SSLSocket) and sock.pending() \
-                and self._sock is sock:
+        for _ in range(READ_BURST):
             self._client.loop_read()
+            if sock is None or self._sock is not sock:
+                return
+            if isinstance(sock, ssl.SSLSocket) and sock.pending():
+                continue
+            ready, _, _ = select.select([sock], [], [], 0)
+            if not ready:
+                return
 
     def _writable(self) -> None:
         self._client.loop_write()
@@ -255,9 +268,9 @@ class MqttConnection:
         if not self._connack.done():
             self._connack.set_exception(ConnectFailedError(
                 f"{self.settings.host}:{self.settings.port}: {why}"))
-        for future in self._publishes.values():
-            if not future.done():
-                future.set_exception(ConnectionLostError(why))
+        lost = ConnectionLostError(why)
+        for callback in self._publishes.values():
+            callback(lost)
         for sub in self._subscribes.values():
             if not sub.done():
                 sub.set_exception(ConnectionLostError(why))
@@ -273,9 +286,9 @@ class MqttConnection:
 
     def _handle_publish(self, _c: paho.Client, _u: Any, mid: int, reason: ReasonCode,
                         _props: Properties | None) -> None:
-        future = self._publishes.pop(mid, None)
-        if future is not None and not future.done():
-            future.set_result(_code(reason))
+        callback = self._publishes.pop(mid, None)
+        if callback is not None:
+            callback(_code(reason))
 
     def _handle_subscribe(self, _c: paho.Client, _u: Any, mid: int,
                           reasons: list[ReasonCode], _props: Properties | None) -> None:
@@ -300,9 +313,29 @@ class MqttConnection:
         (QoS 1) or 0 once it is written (QoS 0), or fails with
         :class:`ConnectionLostError`."""
         future: asyncio.Future[int] = self._loop.create_future()
+
+        def done(outcome: int | BaseException) -> None:
+            if future.done():
+                return
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+        self.publish_then(topic, payload, done, qos=qos, retain=retain,
+                          response_topic=response_topic, correlation_data=correlation_data)
+        return future
+
+    def publish_then(self, topic: str, payload: bytes,
+                     done: Callable[[int | BaseException], None], *, qos: int = 1,
+                     retain: bool = False, response_topic: str | None = None,
+                     correlation_data: bytes | None = None) -> None:
+        """Like :meth:`publish`, calling ``done`` (on the loop, from the
+        network callback) instead of resolving a future: no future and no
+        extra loop turn per message, for the agent's drain."""
         if self.closed.done():
-            future.set_exception(ConnectionLostError(self.closed.result()))
-            return future
+            done(ConnectionLostError(self.closed.result()))
+            return
         props = None
         if response_topic is not None or correlation_data is not None:
             props = _properties(PacketTypes.PUBLISH)
@@ -312,15 +345,11 @@ class MqttConnection:
                 props.CorrelationData = correlation_data
         info = self._client.publish(topic, payload, qos=qos, retain=retain, properties=props)
         if info.rc != paho.MQTT_ERR_SUCCESS:
-            future.set_exception(ConnectionLostError(
-                f"publish failed: {paho.error_string(info.rc)}"))
+            done(ConnectionLostError(f"publish failed: {paho.error_string(info.rc)}"))
         elif qos == 0:
-            future.set_result(0)
-        elif not info.is_published():
-            self._publishes[info.mid] = future
-        else:  # acknowledged within publish() itself
-            future.set_result(0)
-        return future
+            done(0)
+        else:
+            self._publishes[info.mid] = done
 
     async def subscribe(self, *filters: str, qos: int = 1, no_local: bool = False) -> list[int]:
         """Subscribe; returns the SUBACK's reason codes (>= 0x80: refused)."""

@@ -40,6 +40,9 @@ from edge.relay.enrich import CachedTitles
 
 log = logging.getLogger(__name__)
 
+#: How long a batch waits for more messages before it is stored.
+BATCH_LINGER_S = 0.02
+
 
 class Relay:
     def __init__(self, loaded: LoadedConfig, db: RelayDatabase, *,
@@ -127,11 +130,25 @@ class Relay:
     # -------------------------------------------------------------- writing
 
     async def _writer(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            first = await self.queue.get()
-            items = [first]
-            while len(items) < self.settings.batch_max and not self.queue.empty():
-                items.append(self.queue.get_nowait())
+            items = [await self.queue.get()]
+            # Linger a moment for company: one transaction and one thread hop
+            # per batch, not per message, when messages trickle in one by one.
+            deadline = loop.time() + BATCH_LINGER_S
+            while len(items) < self.settings.batch_max:
+                if self.queue.empty():
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        async with asyncio.timeout(remaining):
+                            items.append(await self.queue.get())
+                    except TimeoutError:
+                        break
+                else:
+                    items.append(self.queue.get_nowait())
+            self.counts["batches"] += 1
             batch = self.classify([msg for _, msg in items])
             await self._enrich(batch)
             stored = await self._store(batch)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 from edge.relay.stats import COUNTERS, INGEST
@@ -37,13 +38,15 @@ events = Table(
     Column("schema_version", Integer, nullable=False),
     Column("device_time", String(40), nullable=False),
     Column("day", String(10), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    #: When the relay stored it (Unix milliseconds).
+    Column("received_ms", BigInteger, nullable=False),
     #: The relay that stored it.
     Column("relay", String(130), nullable=False),
-    Column("payload", JSON, nullable=False),
-    #: What the relay added (the title of an alarmed item), kept apart from
-    #: what the device sent.
-    Column("enrichment", JSON),
+    #: The payload as JSON text (PostgreSQL: ``payload::jsonb`` to query it).
+    Column("payload", Text, nullable=False),
+    #: What the relay added (the title of an alarmed item), JSON text, kept
+    #: apart from what the device sent.
+    Column("enrichment", Text),
     Index("ix_events_device_seq", "site", "device", "seq"),
     Index("ix_events_site_day", "site", "day"),
 )
