@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 PACKAGES = ("drivers", "edge", "kiosk", "firmware_bridge")
 
 #: Pure codec packages and modules: standard library only (ARCHITECTURE.md).
-PURE = ("drivers/tags",)
+PURE = ("drivers/tags", "edge/contract")
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
@@ -48,6 +48,8 @@ def test_contracts_hold_on_the_real_tree(tree: Path) -> None:
     ("edge/_bad.py", "import kiosk\n", "Nothing imports kiosk"),
     ("drivers/tags/_bad.py", "import serial\n", "Pure codecs"),
     ("drivers/tags/_bad.py", "from drivers.sim import x\n", "Pure codecs"),
+    ("edge/contract/_bad.py", "import jsonschema\n", "Pure codecs"),
+    ("edge/contract/_bad.py", "from edge.mqtt import client\n", "Pure codecs"),
 ])
 def test_a_violation_breaks_the_contract(tree: Path, where: str, code: str, contract: str) -> None:
     (tree / where).write_text(code)
