@@ -97,12 +97,21 @@ class DeviceStatusError(ReaderError):
 
 class TagError(ReaderError):
     """Something about one tag; ``uid`` is its UID (MSB first), or None when
-    the command was not addressed to one tag."""
+    the command was not addressed to one tag. ``iso_error`` is the tag's
+    ISO/IEC 15693 error code when it sent one."""
 
-    def __init__(self, uid: bytes | None, message: str) -> None:
+    def __init__(self, uid: bytes | None, message: str, iso_error: int | None = None) -> None:
         self.uid = uid
+        self.iso_error = iso_error
         who = f"tag {uid_hex(uid)}" if uid else "tag"
         super().__init__(f"{who}: {message}")
+
+
+class TagRfError(TagError):
+    """The tag's answer was garbled or collided (a weak tag, several tags
+    answering a non-addressed command)."""
+
+    transient = True
 
 
 class TagNotPresentError(TagError):
@@ -128,8 +137,7 @@ class TagWriteError(TagError):
     def __init__(self, uid: bytes | None, message: str, block: int | None = None,
                  iso_error: int | None = None) -> None:
         self.block = block
-        self.iso_error = iso_error
-        super().__init__(uid, message)
+        super().__init__(uid, message, iso_error)
 
 
 class TagLockedError(TagWriteError):

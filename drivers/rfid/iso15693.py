@@ -129,7 +129,8 @@ class AirTiming:
             return total + T3_S
         return total + self.response_s(response_bytes) + T2_S
 
-    def inventory_s(self, slots: Iterable[int], with_afi: bool = False, mask_bits: int = 0) -> float:
+    def inventory_s(self, slots: Iterable[int], with_afi: bool = False,
+                    mask_bits: int = 0) -> float:
         """One 16-slot inventory round. ``slots`` gives, for each of the 16
         slots, how many tags answer in it (0 empty, 1 read, 2+ collision)."""
         request = 3 + (1 if with_afi else 0) + (mask_bits + 7) // 8

@@ -298,7 +298,8 @@ class SoftwareVersion:
 def parse_software_version(data: bytes) -> SoftwareVersion:
     if len(data) < 7:
         raise LengthError(0, f"software version has {len(data)} bytes, 7 expected")
-    return SoftwareVersion(data[0] << 8 | data[1], data[2], data[3], data[4], data[5] << 8 | data[6])
+    return SoftwareVersion(data[0] << 8 | data[1], data[2], data[3], data[4],
+                           data[5] << 8 | data[6])
 
 
 def parse_config(data: bytes) -> bytes:

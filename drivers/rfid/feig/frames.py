@@ -166,7 +166,7 @@ class FrameSplitter:
 
     def feed(self, data: bytes) -> list[bytes]:
         self._buffer += data
-        frames = []
+        frames: list[bytes] = []
         while True:
             size = frame_length(self._buffer)
             if size is None or len(self._buffer) < size:

@@ -1,0 +1,55 @@
+"""Real peers for the reader drivers: socat pty pairs with the FEIG
+emulator on the device end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from drivers.sim.feig import FeigEmulator
+from drivers.sim.link import PtyEndpoint
+from drivers.sim.pad import VirtualPad
+from tests.peers.pty import PtyPair, pty_pair  # noqa: F401 - fixture
+
+__all__ = ["FeigBench", "pty_pair"]
+
+
+@dataclass
+class FeigBench:
+    """A FEIG emulator on the device end of a pty pair."""
+
+    pair: PtyPair
+    pad: VirtualPad
+    emulator: FeigEmulator
+    endpoint: PtyEndpoint
+
+    @property
+    def url(self) -> str:
+        return f"feig://{self.pair.host}?gap_ms=0"
+
+    def sent(self) -> list[bytes]:
+        """Frames the driver sent, in order."""
+        return [raw for direction, raw in self.emulator.log if direction == "rx"]
+
+    async def unplug(self) -> None:
+        await self.endpoint.close()
+        self.pair.unplug()
+
+    async def plug(self) -> None:
+        self.pair.plug()
+        self.endpoint = await PtyEndpoint(self.emulator, self.pair.device,
+                                          self.pair.host).start()
+
+
+@pytest.fixture
+async def feig(pty_pair: PtyPair) -> AsyncIterator[FeigBench]:  # noqa: F811
+    pad = VirtualPad()
+    emulator = FeigEmulator(pad)
+    endpoint = await PtyEndpoint(emulator, pty_pair.device, pty_pair.host).start()
+    bench = FeigBench(pty_pair, pad, emulator, endpoint)
+    try:
+        yield bench
+    finally:
+        await bench.endpoint.close()
