@@ -107,6 +107,8 @@ class FeigEmulator:
         #: ("rx" | "tx", frame bytes) in order, for tests asserting the wire.
         self.log: list[tuple[str, bytes]] = []
         self.log_limit = 10_000
+        #: Called with each request frame received (tests wait on these).
+        self.observers: list[Callable[[bytes], None]] = []
 
     # ----------------------------------------------------------- config
 
@@ -135,6 +137,8 @@ class FeigEmulator:
 
     def handle(self, raw: bytes) -> bytes | None:
         self._record("rx", raw)
+        for observer in list(self.observers):
+            observer(raw)
         try:
             request = f.decode_request(raw)
         except FrameError:

@@ -221,14 +221,15 @@ class FeigReader(Reader):
             raise last
 
     def _check(self, reply: frames.Frame, what: str, uid: bytes | None = None,
-               ok: frozenset[int] = frozenset({c.OK})) -> None:
+               ok: frozenset[int] = frozenset({c.OK}), write: bool = False) -> None:
         status = reply.status if reply.status is not None else c.OK
         if status in ok:
             return
-        raise self._error(status, reply.data, what, uid)
+        raise self._error(status, reply.data, what, uid, write)
 
     @staticmethod
-    def _error(status: int, data: bytes, what: str, uid: bytes | None) -> ReaderError:
+    def _error(status: int, data: bytes, what: str, uid: bytes | None,
+               write: bool = True) -> ReaderError:
         if status == c.NO_TRANSPONDER:
             return TagNotPresentError(uid, f"{what}: no answer (not in the field)")
         if status in (c.DATA_ERROR, c.RF_ERROR):
@@ -237,9 +238,11 @@ class FeigReader(Reader):
             code = data[0]
             text = f"{what}: ISO error {code:02X} ({ISO_ERRORS.get(code, 'unknown')})"
             block = data[1] if len(data) > 1 else None
-            if code in (0x11, 0x12):
+            if code in (0x11, 0x12) and write:
                 return TagLockedError(uid, text, block, code)
-            return TagWriteError(uid, text, block, code)
+            if write:
+                return TagWriteError(uid, text, block, code)
+            return TagError(uid, text, code)
         if status == c.WRITE_ERROR:
             block = data[0] if data else None
             return TagWriteError(uid, f"{what}: write error" + (f" at block {block}"
@@ -249,9 +252,9 @@ class FeigReader(Reader):
 
     async def _iso(self, payload: bytes, what: str, uid: bytes | None,
                    ok: frozenset[int] = frozenset({c.OK}), command: int = c.Cmd.ISO,
-                   probing: bool = False) -> frames.Frame:
+                   probing: bool = False, write: bool = False) -> frames.Frame:
         reply = await self._exchange(command, payload, probing=probing)
-        self._check(reply, what, uid, ok)
+        self._check(reply, what, uid, ok, write)
         return reply
 
     async def _read_config(self, address: int) -> bytes:
@@ -376,11 +379,11 @@ class FeigReader(Reader):
                           info.ic_ref)
 
     async def _write_afi(self, uid: bytes, afi: int) -> None:
-        await self._iso(c.write_afi(uid, afi), "write AFI", uid)
+        await self._iso(c.write_afi(uid, afi), "write AFI", uid, write=True)
 
     async def _lock(self, uid: bytes, first: int, count: int) -> None:
         try:
-            await self._iso(c.lock_multiple(uid, first, count), "lock blocks", uid)
+            await self._iso(c.lock_multiple(uid, first, count), "lock blocks", uid, write=True)
         except TagLockedError as exc:
             if exc.iso_error != 0x11:  # 11: already locked, which is what was asked
                 raise
@@ -388,7 +391,7 @@ class FeigReader(Reader):
     async def _eas(self, uid: bytes, armed: bool) -> None:
         op = c.Nxp.SET_EAS if armed else c.Nxp.RESET_EAS
         await self._iso(c.nxp(op, uid), "set EAS" if armed else "reset EAS", uid,
-                        command=c.Cmd.CUSTOM)
+                        command=c.Cmd.CUSTOM, write=True)
 
     async def _eas_alarm(self) -> bool:
         reply = await self._iso(c.nxp(c.Nxp.EAS_ALARM, None), "EAS alarm", None,

@@ -3,6 +3,7 @@ emulator on the device end."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -28,6 +29,20 @@ class FeigBench:
     @property
     def url(self) -> str:
         return f"feig://{self.pair.host}?gap_ms=0"
+
+    async def pad_polled(self) -> None:
+        """Wait until the emulator has answered one more inventory."""
+        polled = asyncio.Event()
+
+        def observe(raw: bytes) -> None:
+            if raw[2:4] == b"\xb0\x01":
+                polled.set()
+
+        self.emulator.observers.append(observe)
+        try:
+            await polled.wait()
+        finally:
+            self.emulator.observers.remove(observe)
 
     def sent(self) -> list[bytes]:
         """Frames the driver sent, in order."""
