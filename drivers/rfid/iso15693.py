@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import ReaderConfigError
+from .errors import LengthError, ReaderConfigError
 
 UID_LENGTH = 8
 
@@ -162,3 +162,129 @@ class AirTiming:
             raise ValueError("the floor model covers one 16-slot round (at most 16 tags)")
         slots = [1] * tags + [0] * (16 - tags)
         return self.inventory_s(slots) + tags * self.read_blocks_s(blocks, block_size)
+
+
+# ------------------------------------------------- request / response frames
+# ISO/IEC 15693-3 clause 7: request = flags, command, [IC manufacturer code
+# for custom commands], [UID, least significant byte first], parameters;
+# response = flags (bit 0: error) then the error code or the data. The 2-byte
+# CRC is added and checked by the reader chip, so it is not part of these.
+
+FLAG_HIGH_RATE = 0x02
+FLAG_INVENTORY = 0x04
+FLAG_AFI = 0x10            # inventory requests
+FLAG_ONE_SLOT = 0x20       # inventory requests
+FLAG_SELECTED = 0x10       # other requests
+FLAG_ADDRESSED = 0x20      # other requests
+FLAG_OPTION = 0x40
+RESPONSE_ERROR = 0x01
+
+INVENTORY = 0x01
+STAY_QUIET = 0x02
+READ_SINGLE = 0x20
+WRITE_SINGLE = 0x21
+LOCK_BLOCK = 0x22
+READ_MULTIPLE = 0x23
+SELECT = 0x25
+RESET_TO_READY = 0x26
+WRITE_AFI = 0x27
+LOCK_AFI = 0x28
+WRITE_DSFID = 0x29
+GET_SYSTEM_INFO = 0x2B
+NXP_SET_EAS = 0xA2
+NXP_RESET_EAS = 0xA3
+NXP_LOCK_EAS = 0xA4
+NXP_EAS_ALARM = 0xA5
+NXP_MFR = 0x04
+
+
+def encode_request(command: int, uid: bytes | None = None, params: bytes = b"",
+                   mfr: int | None = None, option: bool = False) -> bytes:
+    """A non-inventory request; ``uid`` (MSB first) makes it addressed."""
+    flags = FLAG_HIGH_RATE | (FLAG_ADDRESSED if uid else 0) | (FLAG_OPTION if option else 0)
+    out = bytearray([flags, command])
+    if mfr is not None:
+        out.append(mfr)
+    if uid:
+        out += uid[::-1]
+    return bytes(out + params)
+
+
+def encode_inventory(afi: int | None = None) -> bytes:
+    """A one-slot inventory (what a single-tag desktop reader sends)."""
+    flags = FLAG_HIGH_RATE | FLAG_INVENTORY | FLAG_ONE_SLOT | (FLAG_AFI if afi is not None else 0)
+    return bytes([flags, INVENTORY]) + (bytes([afi]) if afi is not None else b"") + b"\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    flags: int
+    command: int
+    mfr: int | None
+    uid: bytes | None          # MSB first
+    params: bytes
+
+
+def decode_request(data: bytes, custom: frozenset[int] = frozenset(range(0xA0, 0xE0))
+                   ) -> Request:
+    """The device side: split a request (custom commands carry a
+    manufacturer code byte before the UID)."""
+    if len(data) < 2:
+        raise LengthError(len(data), "an ISO 15693 request has flags and a command")
+    flags, command = data[0], data[1]
+    at = 2
+    mfr = None
+    if command in custom:
+        if len(data) < 3:
+            raise LengthError(2, "custom command without a manufacturer code")
+        mfr, at = data[2], 3
+    uid = None
+    if not flags & FLAG_INVENTORY and flags & FLAG_ADDRESSED:
+        if len(data) < at + UID_LENGTH:
+            raise LengthError(at, "addressed request cut short in the UID")
+        uid = bytes(data[at:at + UID_LENGTH])[::-1]
+        at += UID_LENGTH
+    return Request(flags, command, mfr, uid, bytes(data[at:]))
+
+
+def decode_response(data: bytes) -> tuple[int | None, bytes]:
+    """(ISO error code or None, payload) of a tag's response."""
+    if not data:
+        raise LengthError(0, "empty ISO 15693 response")
+    if data[0] & RESPONSE_ERROR:
+        if len(data) < 2:
+            raise LengthError(1, "error response without an error code")
+        return data[1], b""
+    return None, bytes(data[1:])
+
+
+def parse_system_info(payload: bytes) -> tuple[bytes, int | None, int | None, int | None,
+                                               int | None, int | None]:
+    """(UID MSB first, DSFID, AFI, block size, block count, IC reference)
+    from a Get System Information response payload (after the flags)."""
+    if len(payload) < 1 + UID_LENGTH:
+        raise LengthError(1, "system information shorter than info flags and UID")
+    info, uid = payload[0], bytes(payload[1:9])[::-1]
+    at = 9
+    fields: list[int | None] = []
+    for bit, width in ((0x01, 1), (0x02, 1), (0x04, 2), (0x08, 1)):
+        if info & bit:
+            if len(payload) < at + width:
+                raise LengthError(at + 1, "system information cut short")
+            fields.append(int.from_bytes(payload[at:at + width], "little") if width == 1
+                          else payload[at] << 8 | payload[at + 1])
+            at += width
+        else:
+            fields.append(None)
+    dsfid, afi, memory, ic_ref = fields
+    block_count = block_size = None
+    if memory is not None:
+        block_count, block_size = (memory >> 8) + 1, (memory & 0x1F) + 1
+    return uid, dsfid, afi, block_size, block_count, ic_ref
+
+
+def encode_system_info(uid: bytes, dsfid: int, afi: int, block_size: int, block_count: int,
+                       ic_ref: int) -> bytes:
+    """The payload a tag sends (device side of :func:`parse_system_info`)."""
+    return bytes([0x0F]) + uid[::-1] + bytes([dsfid, afi, block_count - 1,
+                                              (block_size - 1) & 0x1F, ic_ref])

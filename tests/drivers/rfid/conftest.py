@@ -12,9 +12,11 @@ import pytest
 from drivers.sim.feig import FeigEmulator
 from drivers.sim.link import PtyEndpoint
 from drivers.sim.pad import VirtualPad
+from drivers.sim.vicc import VpcdSlot
+from tests.peers.pcscd import Pcscd, pcscd, wait_card  # noqa: F401 - fixture
 from tests.peers.pty import PtyPair, pty_pair  # noqa: F401 - fixture
 
-__all__ = ["FeigBench", "pty_pair"]
+__all__ = ["FeigBench", "pcscd", "pty_pair"]
 
 
 @dataclass
@@ -68,3 +70,15 @@ async def feig(pty_pair: PtyPair) -> AsyncIterator[FeigBench]:  # noqa: F811
         yield bench
     finally:
         await bench.endpoint.close()
+
+
+@pytest.fixture
+async def item_slot(pcscd: Pcscd) -> AsyncIterator[tuple[str, VpcdSlot]]:  # noqa: F811
+    """(reader name, slot) of "Smartlib Desk 00 01", the PC/SC item reader."""
+    name, port = pcscd.reader("Smartlib Desk", 1)
+    slot = VpcdSlot(port)
+    try:
+        yield name, slot
+    finally:
+        await slot.remove()
+        await asyncio.to_thread(wait_card, name, False)
