@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +69,7 @@ class SimServer:
         self._pii = {bytes.fromhex(i["tag_uid"]): i["pii"] for i in self.library["items"]}
         self.tcp = TcpEndpoint(self.emulator, self.options.host, self.options.feig_port)
         self.pty: PtyEndpoint | None = None
-        self._socat: subprocess.Popen[bytes] | None = None
+        self._socat: asyncio.subprocess.Process | None = None
         self.vpcd = VpcdSlot(self.options.vpcd_port) if self.options.vpcd_port else None
         self.nfc: NfcUdpField | None = None
         self._control: asyncio.Server | None = None
@@ -94,11 +93,11 @@ class SimServer:
         if socat is None:
             raise SimConfigError("socat is needed for a serial pty (apt install socat)")
         device = path + ".device"
-        self._socat = subprocess.Popen(
-            [socat, f"pty,raw,echo=0,link={path}", f"pty,raw,echo=0,link={device}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._socat = await asyncio.create_subprocess_exec(
+            socat, f"pty,raw,echo=0,link={path}", f"pty,raw,echo=0,link={device}",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         for _ in range(500):
-            if os.path.exists(path) and os.path.exists(device):
+            if _all_exist(path, device):
                 break
             await asyncio.sleep(0.01)
         else:
@@ -112,9 +111,9 @@ class SimServer:
         await self.tcp.close()
         if self.pty is not None:
             await self.pty.close()
-        if self._socat is not None:
+        if self._socat is not None and self._socat.returncode is None:
             self._socat.terminate()
-            self._socat.wait(timeout=5)
+            await self._socat.wait()
         if self.vpcd is not None:
             await self.vpcd.remove()
         if self.nfc is not None:
@@ -227,6 +226,10 @@ class SimServer:
             log.debug("control client went away", extra={"fields": {"error": str(exc)}})
         finally:
             writer.close()
+
+
+def _all_exist(*paths: str) -> bool:
+    return all(os.path.exists(p) for p in paths)
 
 
 async def control(host: str, port: int, request: dict[str, Any]) -> dict[str, Any]:
