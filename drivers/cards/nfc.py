@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -55,7 +55,7 @@ class NfcCardReader:
         self.interval_s = interval_s
         self.reconnect_max_s = reconnect_max_s
 
-    async def events(self) -> AsyncIterator[CardEvent]:
+    async def events(self) -> AsyncGenerator[CardEvent, None]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[CardEvent] = asyncio.Queue()
         stop = threading.Event()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -249,7 +249,7 @@ class PcscMonitor:
         self._present: dict[str, bool] = {}
         self.state = ReaderState.CONNECTING
 
-    async def events(self) -> AsyncIterator[MonitorEvent]:
+    async def events(self) -> AsyncGenerator[MonitorEvent, None]:
         delay = 0.05
         try:
             while True:
@@ -339,7 +339,7 @@ class PcscCardReader:
     def _mine(self, reader: str) -> bool:
         return not self.reader or reader == self.reader or reader.startswith(self.reader)
 
-    async def events(self) -> AsyncIterator[CardEvent]:
+    async def events(self) -> AsyncGenerator[CardEvent, None]:
         monitor, client = PcscMonitor(self.wait_ms), PcscClient()
         try:
             async for event in monitor.events():

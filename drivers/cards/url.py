@@ -5,7 +5,7 @@ option parser as the item-tag readers; one small explicit registry."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from types import MappingProxyType
 from typing import Protocol
 
@@ -24,7 +24,7 @@ CARD_PROTOCOLS: Mapping[str, str] = MappingProxyType({
 class CardReader(Protocol):
     url: str
 
-    def events(self) -> AsyncIterator[CardEvent]: ...
+    def events(self) -> AsyncGenerator[CardEvent, None]: ...
 
 
 def _pcsc(url: ReaderUrl) -> CardReader:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from .errors import ReaderError, TagError, TransportError, uid_hex
@@ -110,7 +110,7 @@ class Pad:
         """Tags on the pad now (after debouncing)."""
         return [s.tag for s in self._seen.values() if s.present]
 
-    async def events(self) -> AsyncIterator[PadEvent]:
+    async def events(self) -> AsyncGenerator[PadEvent, None]:
         """Poll forever, yielding events as they happen."""
         while True:
             for event in await self.poll():
