@@ -29,6 +29,10 @@ from drivers.rfid.iso15693 import UID_LENGTH, AirTiming, afi_matches
 from .errors import IsoError, NoResponse
 from .tags import SimTag, TagState
 
+#: A Get System Information response with every field: flags, info flags, UID,
+#: DSFID, AFI, memory size (2), IC reference.
+SYSTEM_INFO_BYTES = 15
+
 
 @dataclass(slots=True)
 class Placement:
@@ -256,7 +260,7 @@ class VirtualPad:
 
     def system_info(self, tag: SimTag) -> SimTag:
         if self.timing is not None:
-            self._spend(self.timing.exchange_s(2 + UID_LENGTH, 14))
+            self._spend(self.timing.exchange_s(2 + UID_LENGTH, SYSTEM_INFO_BYTES))
         return tag
 
     def set_eas(self, tag: SimTag, armed: bool) -> None:
