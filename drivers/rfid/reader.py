@@ -134,8 +134,8 @@ class Reader(abc.ABC):
         """A protocol driver calls this when the link is gone (port closed,
         reader silent too long): show disconnected and reconnect."""
         self.last_error = error
-        if self._state in (ReaderState.CLOSED, ReaderState.DISCONNECTED):
-            return
+        if self._state is not ReaderState.CONNECTED:
+            return  # opening (the caller gets the error) or already reconnecting
         log.warning("reader link lost", extra={"fields": {"url": self.url, "error": str(error)}})
         self._set_state(ReaderState.DISCONNECTED)
         if self._reconnect_task is None or self._reconnect_task.done():

@@ -93,6 +93,7 @@ class SimServer:
         if socat is None:
             raise SimConfigError("socat is needed for a serial pty (apt install socat)")
         device = path + ".device"
+        _remove_stale_links(path, device)
         self._socat = await asyncio.create_subprocess_exec(
             socat, f"pty,raw,echo=0,link={path}", f"pty,raw,echo=0,link={device}",
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
@@ -230,6 +231,15 @@ class SimServer:
 
 def _all_exist(*paths: str) -> bool:
     return all(os.path.exists(p) for p in paths)
+
+
+def _remove_stale_links(*paths: str) -> None:
+    """Links a killed socat left behind (never a regular file)."""
+    for path in paths:
+        if os.path.islink(path) and not os.path.exists(path):
+            os.unlink(path)
+        elif os.path.lexists(path):
+            raise SimConfigError(f"{path} exists; is another simulator running?")
 
 
 async def control(host: str, port: int, request: dict[str, Any]) -> dict[str, Any]:

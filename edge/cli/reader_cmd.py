@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -383,7 +384,11 @@ async def _simulate(args: argparse.Namespace) -> int:
             for name, url in server.urls.items():
                 print(f"{name:<14} {url}")
         sys.stdout.flush()
-        await asyncio.Event().wait()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
     finally:
         await server.close()
-    return int(ExitCode.OK)
+    return int(ExitCode.INTERRUPTED)

@@ -148,6 +148,9 @@ class FeigReader(Reader):
         reply = await self._exchange(c.Cmd.SOFTWARE_VERSION, b"", probing=True)
         self._check(reply, "software version")
         self.version = c.parse_software_version(reply.data)
+        # the inventory AFI filter lives in the reader's RAM and outlives our
+        # connection: know it, so an inventory without AFI can switch it off
+        self._cfg4 = await self._read_config(4)
         if self.options.ont == "clear":
             cfg5 = await self._read_config(5)
             if cfg5[11] & 0x01:
@@ -292,8 +295,7 @@ class FeigReader(Reader):
         self._cfg4 = bytes(cfg4)
 
     async def _inventory(self, afi: int | None) -> list[InventoryTag]:
-        if afi is not None or self._cfg4 is not None:
-            await self._afi_filter(afi)
+        await self._afi_filter(afi)
         last: ReaderError | None = None
         for _ in range(self.options.retries + 1):
             if last is not None:

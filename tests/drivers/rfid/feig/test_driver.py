@@ -104,6 +104,16 @@ async def test_inventory_afi_filter_goes_to_cfg4_once(feig: FeigBench) -> None:
     assert writes[0][3] == 0x04 and writes[0][4 + 4] & 0x20 and writes[0][4 + 5] == 0x07
 
 
+async def test_an_afi_filter_left_in_the_reader_is_switched_off(feig: FeigBench) -> None:
+    feig.pad.place(tag(1, afi=0x07))
+    async with await reader_for(feig) as reader:
+        assert await reader.inventory(afi=0xC2) == []
+    assert feig.emulator.afi_filter == 0xC2  # still in the reader's RAM
+    async with await reader_for(feig) as reader:
+        assert len(await reader.inventory()) == 1
+    assert feig.emulator.afi_filter is None
+
+
 async def test_read_and_write_blocks_in_tag_byte_order(feig: FeigBench) -> None:
     sim = feig.pad.place(tag(1, memory=H("01020304 05060708")))
     async with await reader_for(feig) as reader:
@@ -267,7 +277,7 @@ async def test_a_cpr_reader_answers_four_tags_at_a_time(feig: FeigBench) -> None
 async def test_a_silent_reader_times_out_then_shows_disconnected_and_comes_back(
         feig: FeigBench) -> None:
     feig.pad.place(tag(1))
-    async with await reader_for(feig, "&timeout_s=0.1&retries=0&silent_limit=2") as reader:
+    async with await reader_for(feig, "&timeout_s=0.5&retries=0&silent_limit=2") as reader:
         feig.emulator.faults.silent = True
         with pytest.raises(e.ReaderTimeoutError):
             await reader.inventory()
