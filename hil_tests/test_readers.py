@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -33,6 +34,14 @@ from drivers.rfid import (
 )
 
 WINDOW_S = 30.0
+
+
+def tell(message: str) -> None:
+    """Instructions for the person at the bench, past pytest's capture."""
+    stream = sys.__stderr__
+    if stream is not None:
+        stream.write(message + "\n")
+        stream.flush()
 Device = Callable[[str, str], str]
 
 
@@ -123,7 +132,7 @@ def test_unplugged_reader_shows_disconnected_and_comes_back(item_url: str) -> No
     async def check() -> None:
         async with await open_reader(item_url + ("&" if "?" in item_url else "?")
                                      + "reconnect_max_s=1") as reader:
-            print(f"\nUNPLUG the reader now (within {WINDOW_S:.0f} s), then plug it back in")
+            tell(f"\nUNPLUG the reader now (within {WINDOW_S:.0f} s), then plug it back in")
             async with asyncio.timeout(WINDOW_S):
                 while reader.state is ReaderState.CONNECTED:
                     with contextlib.suppress(TransportError):
@@ -146,12 +155,12 @@ def test_lifting_the_tag_during_writes_is_never_success(item_url: str) -> None:
             size, count = await reader.geometry(uid)
             blocks = min(count or 8, 8)
             original = await reader.read_blocks(uid, 0, blocks)
-            print(f"\nLIFT the test tag off the reader now (within {WINDOW_S:.0f} s)")
+            tell(f"\nLIFT the test tag off the reader now (within {WINDOW_S:.0f} s)")
             with pytest.raises(TagNotPresentError):
                 async with asyncio.timeout(WINDOW_S):
                     while True:  # every completed write was verified; one must fail
                         await reader.write_blocks(uid, 0, original)
-            print("put the tag back; its first blocks are restored by the next run")
+            tell("put the tag back; its first blocks are restored by the next run")
 
     asyncio.run(check())
 
@@ -159,7 +168,7 @@ def test_lifting_the_tag_during_writes_is_never_success(item_url: str) -> None:
 async def first_card(url: str) -> tuple[CardPresented, CardRemoved]:
     reader = open_card_reader(url)
     async with contextlib.aclosing(reader.events()) as events:
-        print(f"\nTAP a library card on {url}, then take it away (within {WINDOW_S:.0f} s)")
+        tell(f"\nTAP a library card on {url}, then take it away (within {WINDOW_S:.0f} s)")
         presented = None
         async with asyncio.timeout(WINDOW_S):
             async for event in events:
