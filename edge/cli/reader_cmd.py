@@ -43,6 +43,15 @@ def _hex_byte(text: str) -> int:
             _("{value} is not a hexadecimal byte such as C2").format(value=text)) from None
 
 
+def _uid(text: str) -> bytes:
+    from drivers.rfid import ReaderConfigError, parse_uid
+
+    try:
+        return parse_uid(text)
+    except ReaderConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help=_("reader URL, e.g. feig:///dev/ttyUSB0?baud=38400, "
@@ -82,7 +91,8 @@ def register(sub: SubParsers) -> None:
     read = commands.add_parser("read", help=_("show one tag's memory and decoded item"),
                                description=_("Read one tag: system information, its memory "
                                              "block by block, and the decoded item."))
-    read.add_argument("uid", metavar="UID", help=_("the tag's UID, 16 hexadecimal digits"))
+    read.add_argument("uid", metavar="UID", type=_uid,
+                      help=_("the tag's UID, 16 hexadecimal digits"))
     _common(read)
     read.set_defaults(handler=_read)
 
@@ -90,7 +100,8 @@ def register(sub: SubParsers) -> None:
                               description=_("Write the AFI of one tag and read it back. C2 is "
                                             "'on loan', 07 'in the library' unless the "
                                             "library configured other values."))
-    afi.add_argument("uid", metavar="UID", help=_("the tag's UID, 16 hexadecimal digits"))
+    afi.add_argument("uid", metavar="UID", type=_uid,
+                     help=_("the tag's UID, 16 hexadecimal digits"))
     afi.add_argument("afi", metavar="XX", type=_hex_byte, help=_("the AFI, hexadecimal (C2, 07)"))
     _common(afi)
     afi.set_defaults(handler=_write_afi)
@@ -311,12 +322,7 @@ async def _watch(args: argparse.Namespace) -> int:
 
 
 async def _read(args: argparse.Namespace) -> int:
-    from drivers.rfid import ReaderConfigError, parse_uid
-
-    try:
-        uid = parse_uid(args.uid)
-    except ReaderConfigError as exc:
-        return fail(str(exc), ExitCode.USAGE)
+    uid: bytes = args.uid
 
     async def work(reader: Reader, tags: TagsSection, section: ReaderSection | None) -> int:
         entry = await _describe(reader, uid, tags)
@@ -341,12 +347,7 @@ async def _read(args: argparse.Namespace) -> int:
 
 
 async def _write_afi(args: argparse.Namespace) -> int:
-    from drivers.rfid import ReaderConfigError, parse_uid
-
-    try:
-        uid = parse_uid(args.uid)
-    except ReaderConfigError as exc:
-        return fail(str(exc), ExitCode.USAGE)
+    uid: bytes = args.uid
 
     async def work(reader: Reader, tags: TagsSection, section: ReaderSection | None) -> int:
         await reader.write_afi(uid, args.afi)

@@ -15,14 +15,17 @@ write access to /run/pcscd).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,3 +168,18 @@ def wait_card(reader: str, present: bool, timeout_s: float = 10.0) -> None:
         raise RuntimeError(f"{reader}: card {'never came' if present else 'never left'}")
     finally:
         scard.SCardReleaseContext(context)
+
+
+@contextlib.asynccontextmanager
+async def vpcd_slot(daemon: Pcscd, friendly: str, slot: int) -> AsyncIterator[tuple[str, Any]]:
+    """(PC/SC reader name, VpcdSlot) of one slot; on leaving, the card is
+    removed and pcscd has seen it go."""
+    from drivers.sim.vicc import VpcdSlot
+
+    name, port = daemon.reader(friendly, slot)
+    virtual = VpcdSlot(port)
+    try:
+        yield name, virtual
+    finally:
+        await virtual.remove()
+        await asyncio.to_thread(wait_card, name, False)

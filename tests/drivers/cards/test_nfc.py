@@ -4,16 +4,15 @@ phone on the other end of the datagrams."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 
 from drivers.cards import CardPresented, CardReaderStatus, CardRemoved, open_card_reader
-from drivers.cards.model import CardEvent
 from drivers.rfid.model import ReaderState
 from drivers.sim.nfc_card import HcePhone, NfcUdpField, Ntag213, ndef_message
+from tests.drivers.cards.streams import first_event
 
 CARD_UID = bytes.fromhex("04A1B2C3D4E5F6")
 
@@ -27,25 +26,18 @@ async def field() -> AsyncIterator[NfcUdpField]:
         nfc_field.close()
 
 
-async def next_of(events: AsyncIterator[CardEvent], kind: type) -> CardEvent:
-    async with asyncio.timeout(20):
-        async for event in events:
-            if isinstance(event, kind):
-                return event
-    raise AssertionError("event stream ended")
-
-
 async def test_a_library_card_is_identified_by_uid_and_ndef_text(field: NfcUdpField) -> None:
     reader = open_card_reader(f"nfc://{field.path}?interval_s=0.05")
     async with contextlib.aclosing(reader.events()) as events:
-        assert await next_of(events, CardReaderStatus) == CardReaderStatus(ReaderState.CONNECTED)
+        status = await first_event(events, CardReaderStatus)
+        assert status == CardReaderStatus(ReaderState.CONNECTED)
         field.tap(Ntag213(CARD_UID, ndef_message(text="P0001")))
-        presented = await next_of(events, CardPresented)
+        presented = await first_event(events, CardPresented)
         assert isinstance(presented, CardPresented)
         assert (presented.uid, presented.text, presented.uri) == (CARD_UID, "P0001", None)
         assert presented.technology == "NFC Forum Type 2: NXP NTAG213"
         field.remove()
-        assert await next_of(events, CardRemoved) == CardRemoved(field.path, CARD_UID)
+        assert await first_event(events, CardRemoved) == CardRemoved(field.path, CARD_UID)
     assert (b"\x60", Ntag213.VERSION) in field.log  # nfcpy asked the NXP version
 
 
@@ -53,7 +45,7 @@ async def test_a_blank_card_gives_its_uid_only(field: NfcUdpField) -> None:
     reader = open_card_reader(f"nfc://{field.path}?interval_s=0.05")
     async with contextlib.aclosing(reader.events()) as events:
         field.tap(Ntag213(CARD_UID))
-        presented = await next_of(events, CardPresented)
+        presented = await first_event(events, CardPresented)
     assert isinstance(presented, CardPresented)
     assert (presented.uid, presented.text, presented.uri) == (CARD_UID, None, None)
 
@@ -63,17 +55,17 @@ async def test_a_phone_presents_a_uri_through_a_type4_application(field: NfcUdpF
     reader = open_card_reader(f"nfc://{field.path}?interval_s=0.05")
     async with contextlib.aclosing(reader.events()) as events:
         field.tap(HcePhone(bytes.fromhex("08123456"), ndef_message(uri=uri)))
-        presented = await next_of(events, CardPresented)
+        presented = await first_event(events, CardPresented)
         assert isinstance(presented, CardPresented)
         assert (presented.uid, presented.uri) == (bytes.fromhex("08123456"), uri)
         assert presented.technology.startswith("NFC Forum Type 4")
         field.remove()
-        await next_of(events, CardRemoved)
+        await first_event(events, CardRemoved)
 
 
 async def test_a_missing_reader_shows_disconnected_and_keeps_trying() -> None:
     reader = open_card_reader("nfc://usb:ffff:ffff?reconnect_max_s=0.1")
     async with contextlib.aclosing(reader.events()) as events:
-        status = await next_of(events, CardReaderStatus)
+        status = await first_event(events, CardReaderStatus)
     assert isinstance(status, CardReaderStatus)
     assert status.state is ReaderState.DISCONNECTED and "usb:ffff:ffff" in (status.error or "")

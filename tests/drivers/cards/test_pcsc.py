@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -24,23 +23,10 @@ from drivers.cards.model import CardEvent
 from drivers.cards.pcsc import PcscClient
 from drivers.rfid.model import ReaderState
 from drivers.sim.vicc import PatronCard, VpcdSlot
+from tests.drivers.cards.streams import first_event
 from tests.peers.pcscd import Pcscd
 
 UID = bytes.fromhex("04A1B2C3D4E5F6")
-
-
-async def next_event(events: AsyncIterator[CardEvent], kind: type, timeout_s: float = 10,
-                     seen: list[CardEvent] | None = None) -> CardEvent:
-    got = [] if seen is None else seen
-    try:
-        async with asyncio.timeout(timeout_s):
-            async for event in events:
-                got.append(event)
-                if isinstance(event, kind):
-                    return event
-    except TimeoutError:
-        raise AssertionError(f"no {kind.__name__} within {timeout_s} s; got {got}") from None
-    raise AssertionError("event stream ended")
 
 
 async def test_a_card_presented_gives_its_uid_and_lifting_it_a_removal(
@@ -48,15 +34,15 @@ async def test_a_card_presented_gives_its_uid_and_lifting_it_a_removal(
     name, slot = desk
     reader = open_card_reader(f"pcsc://{name}")
     async with contextlib.aclosing(reader.events()) as events:
-        assert await next_event(events, CardReaderStatus) == CardReaderStatus(
+        assert await first_event(events, CardReaderStatus) == CardReaderStatus(
             ReaderState.CONNECTED)
         await slot.insert(PatronCard(UID))
-        presented = await next_event(events, CardPresented)
+        presented = await first_event(events, CardPresented)
         assert presented == CardPresented(name, UID, PatronCard(UID).atr(), "ISO 14443-A")
         assert presented.uid_hex == "04A1B2C3D4E5F6"
         assert slot.apdus == [bytes.fromhex("FFCA000000")]
         await slot.remove()
-        assert await next_event(events, CardRemoved) == CardRemoved(name, UID)
+        assert await first_event(events, CardRemoved) == CardRemoved(name, UID)
 
 
 async def test_a_card_without_get_data_is_reported_unreadable(
@@ -68,7 +54,7 @@ async def test_a_card_without_get_data_is_reported_unreadable(
     name, slot = desk
     async with contextlib.aclosing(open_card_reader(f"pcsc://{name}").events()) as events:
         await slot.insert(Stubborn(UID))
-        event = await next_event(events, CardUnreadable)
+        event = await first_event(events, CardUnreadable)
     assert event.reader == name and "6A81" in event.error
 
 
@@ -101,21 +87,21 @@ async def test_pcscd_going_away_and_readers_coming_and_going(
     name, slot = desk
     seen: list[CardEvent] = []
     async with contextlib.aclosing(open_card_reader("pcsc://").events()) as events:
-        await next_event(events, CardReaderStatus, seen=seen)
+        await first_event(events, CardReaderStatus, seen=seen)
         await slot.insert(PatronCard(UID))
-        await next_event(events, CardPresented, seen=seen)
+        await first_event(events, CardPresented, seen=seen)
         pcscd.add_reader("Smartlib Kiosk")
         try:
             pcscd.restart()  # the card's connection drops with pcscd; a new reader appears
-            lost = await next_event(events, CardReaderStatus, seen=seen)
+            lost = await first_event(events, CardReaderStatus, seen=seen)
             assert lost.state is ReaderState.DISCONNECTED
-            back = await next_event(events, CardReaderStatus, seen=seen)
+            back = await first_event(events, CardReaderStatus, seen=seen)
             assert back.state is ReaderState.CONNECTED
-            added = await next_event(events, ReaderAdded, seen=seen)
+            added = await first_event(events, ReaderAdded, seen=seen)
             assert added.reader.startswith("Smartlib Kiosk")
         finally:
             del pcscd.readers["Smartlib Kiosk"]
             pcscd.restart()
-        removed = await next_event(events, ReaderRemoved, seen=seen)
+        removed = await first_event(events, ReaderRemoved, seen=seen)
         assert removed.reader.startswith("Smartlib Kiosk")
     assert CardRemoved(name, UID) in seen  # the card was not silently forgotten

@@ -13,7 +13,7 @@ from drivers.sim.feig import FeigEmulator
 from drivers.sim.link import PtyEndpoint
 from drivers.sim.pad import VirtualPad
 from drivers.sim.vicc import VpcdSlot
-from tests.peers.pcscd import Pcscd, pcscd, wait_card  # noqa: F401 - fixture
+from tests.peers.pcscd import Pcscd, pcscd, vpcd_slot  # noqa: F401 - fixture
 from tests.peers.pty import PtyPair, pty_pair  # noqa: F401 - fixture
 
 __all__ = ["FeigBench", "pcscd", "pty_pair"]
@@ -75,10 +75,5 @@ async def feig(pty_pair: PtyPair) -> AsyncIterator[FeigBench]:  # noqa: F811
 @pytest.fixture
 async def item_slot(pcscd: Pcscd) -> AsyncIterator[tuple[str, VpcdSlot]]:  # noqa: F811
     """(reader name, slot) of "Smartlib Desk 00 01", the PC/SC item reader."""
-    name, port = pcscd.reader("Smartlib Desk", 1)
-    slot = VpcdSlot(port)
-    try:
-        yield name, slot
-    finally:
-        await slot.remove()
-        await asyncio.to_thread(wait_card, name, False)
+    async with vpcd_slot(pcscd, "Smartlib Desk", 1) as slot:
+        yield slot

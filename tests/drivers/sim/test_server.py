@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from drivers.cards import CardPresented, CardRemoved, open_card_reader
-from drivers.cards.model import CardEvent
 from drivers.rfid import open_reader
 from drivers.sim.server import SimOptions, SimServer, control
+from tests.drivers.cards.streams import first_event
 from tests.peers.pcscd import Pcscd, wait_card
 
 
@@ -29,14 +29,6 @@ async def server(tmp_path: Path, pcscd: Pcscd) -> AsyncIterator[SimServer]:
     finally:
         await sim.close()
         await asyncio.to_thread(wait_card, pcscd.reader("Smartlib Desk", 0)[0], False)
-
-
-async def first(events: AsyncIterator[CardEvent], kind: type) -> CardEvent:
-    async with asyncio.timeout(20):
-        async for event in events:
-            if isinstance(event, kind):
-                return event
-    raise AssertionError("stream ended")
 
 
 async def test_books_placed_through_the_control_socket_reach_both_reader_links(
@@ -65,11 +57,11 @@ async def test_a_tapped_patron_card_shows_on_pcsc_and_nfc(
     async with contextlib.aclosing(pcsc.events()) as pcsc_events, \
             contextlib.aclosing(nfc.events()) as nfc_events:
         await server.handle({"op": "tap", "card": "P0001", "text": "P0001"})
-        on_pcsc = await first(pcsc_events, CardPresented)
-        on_nfc = await first(nfc_events, CardPresented)
+        on_pcsc = await first_event(pcsc_events, CardPresented)
+        on_nfc = await first_event(nfc_events, CardPresented)
         assert isinstance(on_pcsc, CardPresented) and isinstance(on_nfc, CardPresented)
         assert on_pcsc.uid_hex == on_nfc.uid_hex == "04A1B2C3D4E5F6"
         assert on_nfc.text == "P0001"
         await server.untap()
-        assert isinstance(await first(pcsc_events, CardRemoved), CardRemoved)
-        assert isinstance(await first(nfc_events, CardRemoved), CardRemoved)
+        assert isinstance(await first_event(pcsc_events, CardRemoved), CardRemoved)
+        assert isinstance(await first_event(nfc_events, CardRemoved), CardRemoved)
