@@ -324,6 +324,9 @@ async def test_baud_auto_finds_the_readers_rate(feig: FeigBench) -> None:
     feig.emulator.eeprom[1][2] = feig.emulator.config[1][2] = 0x0A
     async with await reader_for(feig, "&baud=auto") as reader:
         assert (await reader.info()).details["baud"] == "115200"
+    # the detection request, answered only at the right rate
+    assert feig.sent()[0] == H("06 FF 52 00 0F 6E")
+    assert ("tx", H("06 00 52 00 FC A8")) in feig.emulator.log
     with pytest.raises(e.ReaderTimeoutError):
         await open_reader(feig.url + "&baud=38400&timeout_s=0.1&retries=0")
 
@@ -333,3 +336,27 @@ async def test_bad_options_are_refused() -> None:
         await open_reader("feig:///dev/ttyUSB0?speed=9600")
     with pytest.raises(e.ReaderConfigError, match="baud"):
         await open_reader("feig:///dev/ttyUSB0?baud=12345")
+
+
+async def test_a_lan_reader_drops_the_connection_and_is_reconnected() -> None:
+    from drivers.sim.feig import FeigEmulator
+    from drivers.sim.link import TcpEndpoint
+    from drivers.sim.pad import VirtualPad
+
+    pad = VirtualPad()
+    pad.place(tag(1))
+    emulator = FeigEmulator(pad)
+    endpoint = await TcpEndpoint(emulator).start()
+    port = endpoint.port
+    try:
+        async with await open_reader(f"{endpoint.url}?gap_ms=0&reconnect_max_s=0.1") as reader:
+            assert len(await reader.inventory()) == 1
+            await endpoint.close()  # the reader is switched off
+            with pytest.raises(e.TransportError):
+                await reader.inventory()
+            assert reader.state is ReaderState.DISCONNECTED
+            endpoint = await TcpEndpoint(emulator, port=port).start()  # and on again
+            await reader.wait_state(ReaderState.CONNECTED, 10)
+            assert len(await reader.inventory()) == 1
+    finally:
+        await endpoint.close()
