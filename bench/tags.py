@@ -33,15 +33,13 @@ PART3_FULL = encode(PART3_TAG, model="28560-3").memory
 def rates(func: Callable[[], object], baseline: Callable[[], object],
           seconds: float) -> tuple[float, float]:
     """Calls per second of ``func`` and of ``baseline``, timed in alternating
-    slices so both see the same machine; the best slice of each counts. CPU
-    time of this process, so time spent descheduled is not counted."""
+    slices so that both see the same machine; the best slice of each counts.
+    CPU time of this process, so time spent descheduled is not counted."""
     timer = timeit.Timer(func, timer=time.process_time)
     base_timer = timeit.Timer(baseline, timer=time.process_time)
-    number, took = timer.autorange()
-    base_number, base_took = base_timer.autorange()
-    rounds = max(5, int(seconds / max(took + base_took, 1e-3)))
-    best = min(timer.repeat(repeat=1, number=number)[0] for _ in range(1))
-    base_best = base_took
+    number, best = timer.autorange()
+    base_number, base_best = base_timer.autorange()
+    rounds = max(5, int(seconds / (best + base_best)))
     for _ in range(rounds):
         best = min(best, timer.timeit(number))
         base_best = min(base_best, base_timer.timeit(base_number))

@@ -72,12 +72,18 @@ def decode_numeric(data: bytes, at: int) -> str:
     return digits
 
 
-def decode_5bit(data: bytes, at: int) -> str:
+def _unpack(data: bytes, width: int, table: tuple[str, ...]) -> tuple[str, int, int]:
+    """``data`` cut into ``width``-bit groups from the top, each looked up in
+    ``table``; also the whole value and the number of bits left over."""
     nbits = len(data) * 8
     value = int.from_bytes(data, "big")
-    pairs = nbits // 10
-    text = "".join([_PAIRS5[value >> (nbits - 10 * i) & 0x3FF] for i in range(1, pairs + 1)])
-    rest = nbits - 10 * pairs
+    count, mask = nbits // width, (1 << width) - 1
+    text = "".join([table[value >> (nbits - width * i) & mask] for i in range(1, count + 1)])
+    return text, value, nbits - width * count
+
+
+def decode_5bit(data: bytes, at: int) -> str:
+    text, value, rest = _unpack(data, 10, _PAIRS5)  # two characters per lookup
     if rest >= 5:
         text += chr(0x40 | value >> (rest - 5) & 0x1F)
     end = text.find("@")  # code 00000: the pad bits
@@ -94,11 +100,8 @@ def decode_6bit(data: bytes, at: int) -> str:
 
 
 def decode_7bit(data: bytes, at: int) -> str:
-    nbits = len(data) * 8
-    value = int.from_bytes(data, "big")
-    count = nbits // 7
-    text = "".join([_CHARS7[value >> (nbits - 7 * i) & 0x7F] for i in range(1, count + 1)])
-    if nbits % 7 == 0 and text.endswith("\x7f"):  # a whole pad group 1111111
+    text, _, rest = _unpack(data, 7, _CHARS7)
+    if not rest and text.endswith("\x7f"):  # a whole pad group 1111111
         text = text[:-1]
     return text
 

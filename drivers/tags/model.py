@@ -232,8 +232,8 @@ class Encoded(NamedTuple):
 
 _new_object = object.__new__
 _set_attribute = object.__setattr__
-#: Element(...) without the NamedTuple's Python-level __new__ (2.5x cheaper).
-new_element = tuple.__new__
+#: NamedTuple(...) without its Python-level __new__ (2.5x cheaper): new_tuple(Element, (...)).
+new_tuple = tuple.__new__
 
 
 def set_information(parts_in_item: int, part_number: int) -> str:

@@ -34,7 +34,7 @@ from drivers.tags.model import (
     NAMES,
     Element,
     ItemTag,
-    new_element,
+    new_tuple,
     parse_set_information,
     set_information,
 )
@@ -69,7 +69,7 @@ def decode(memory: bytes, dsfid: int | None = None) -> ItemTag:
     keep = first.setdefault
     bitmap: bytes | None = None
     precursors, decoders, schemes, make, element = (
-        _PRECURSORS, DECODERS, SCHEMES, new_element, Element)
+        _PRECURSORS, DECODERS, SCHEMES, new_tuple, Element)
     try:
         while pos < size:
             start = pos

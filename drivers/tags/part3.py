@@ -29,7 +29,7 @@ from binascii import crc_hqx
 from struct import pack, unpack
 
 from drivers.tags.errors import CorruptTagError, EncodeError
-from drivers.tags.model import NAMES, Element, ExtensionBlock, ItemTag, new_element
+from drivers.tags.model import NAMES, Element, ExtensionBlock, ItemTag, new_tuple
 from drivers.tags.part3_blocks import BLOCK_OF, BLOCKS, HEADER_SIZE, Field, frame, xor
 
 DSFID = 0x3E
@@ -102,7 +102,7 @@ def decode(memory: bytes, dsfid: int | None = None, crc_ok: bool | None = None) 
     if size == 33:
         problems.append("byte 32: 33 bytes of memory; read as the 32-byte truncated form")
     owner = _owner(memory, truncated)
-    make = new_element
+    make = new_tuple
     elements = [  # in memory order
         make(Element, (5, NAMES[5], _DIGITS[usage], "fixed", 0)),
         make(Element, (4, NAMES[4], set_information_text(parts, part), "fixed", 1)),
@@ -178,7 +178,7 @@ def _extensions(memory: bytes, elements: list[Element], blocks: list[ExtensionBl
         checksum_ok = xor(block) == 0
         known = BLOCKS.get(block_id)
         name = known[0] if known else f"unstructured extension block {block_id}"
-        blocks.append(new_element(ExtensionBlock, (block_id, name, pos, length, checksum_ok)))
+        blocks.append(new_tuple(ExtensionBlock, (block_id, name, pos, length, checksum_ok)))
         if not checksum_ok:
             problems.append(f"byte {pos}: {name} fails its XOR checksum")
         if known:
@@ -208,7 +208,7 @@ def _fields(block: bytes, at: int, offset: int, fields: tuple[Field, ...],
             except UnicodeDecodeError:
                 value = raw.decode("utf-8", "replace")
                 problems.append(f"byte {offset + at}: {NAMES[oid]} is not valid UTF-8")
-        elements.append(new_element(Element, (oid, NAMES[oid], value, "fixed", offset + at)))
+        elements.append(new_tuple(Element, (oid, NAMES[oid], value, "fixed", offset + at)))
         at = stop
 
 
