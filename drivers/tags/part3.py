@@ -95,7 +95,12 @@ def decode(memory: bytes, dsfid: int | None = None, crc_ok: bool | None = None) 
     if version not in VERSIONS:
         problems.append(f"byte 0: version {version} (this codec knows 1 and 2)")
     parts, part = memory[1], memory[2]
-    pii = _text(memory, 3, 19)
+    raw = memory[3:19]
+    cut = raw.find(0)
+    try:
+        pii = (raw if cut < 0 else raw[:cut]).decode("utf-8")
+    except UnicodeDecodeError:
+        pii = _text(memory, 3, 19)  # raises, naming the byte
     if not pii:
         raise CorruptTagError(3, "the primary item identifier field is empty")
     truncated = size < BASIC_SIZE
@@ -147,6 +152,16 @@ def _text(memory: bytes, start: int, end: int) -> str:
 
 
 def _owner(memory: bytes, truncated: bool) -> str | None:
+    raw = memory[21:32 if truncated else BASIC_SIZE]
+    cut = raw.find(0)
+    field = raw if cut < 0 else raw[:cut]
+    if len(field) >= 2 and field[:2].isascii():  # the usual case: one slice, one decode
+        try:
+            text = field.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return f"{text[:2]}-{text[2:]}" if len(text) > 2 else text
     country = _text(memory, 21, 23)
     rest = _text(memory, 23, 32 if truncated else BASIC_SIZE)
     if not country:

@@ -76,14 +76,18 @@ BLOCK_OF: dict[int, int] = {
 
 
 def xor(data: bytes) -> int:
-    """XOR of all bytes, folded through wide integers rather than a byte loop."""
-    value = int.from_bytes(data, "big")
-    width = len(data) * 8
-    while width > 8:
-        half = width // 16 * 8  # the lower half, in whole bytes
-        value = (value >> half) ^ (value & ((1 << half) - 1))
-        width -= half
-    return value
+    """XOR of all bytes of a block (at most 256 bytes): the bytes folded onto
+    each other in eight wide-integer steps rather than a loop over bytes."""
+    value = int.from_bytes(data, "little")
+    value ^= value >> 1024
+    value ^= value >> 512
+    value ^= value >> 256
+    value ^= value >> 128
+    value ^= value >> 64
+    value ^= value >> 32
+    value ^= value >> 16
+    value ^= value >> 8
+    return value & 0xFF
 
 
 def frame(block_id: int, fields: bytes) -> bytes:

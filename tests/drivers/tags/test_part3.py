@@ -99,6 +99,14 @@ def test_blocks_read_in_reverse_byte_order_are_turned_round() -> None:
     assert "reverse byte order" in tag.problems[0]
 
 
+@given(st.binary(max_size=256))
+def test_xor_checksum(data: bytes) -> None:
+    expected = 0
+    for byte in data:
+        expected ^= byte
+    assert xor(data) == expected
+
+
 def test_extension_block_frame() -> None:
     block = frame(4, "Truyện Kiều".encode())
     assert block[0] == len(block) and block[1:3] == b"\x04\x00" and xor(block) == 0
