@@ -210,18 +210,16 @@ def _fields(block: bytes, at: int, offset: int, fields: tuple[Field, ...],
         if not block[at]:  # an empty field (or a u8 code 0): absent
             at += size or end
             continue
-        stop = end if size == 0 or at + size > end else at + size
-        raw = block[at:stop]
         if kind == "u8":
-            value = _U8[raw[0]]
+            value = _U8[block[at]]
+            stop = at + 1
         else:
-            cut = raw.find(0)
-            if cut >= 0:
-                raw = raw[:cut]
+            stop = end if size == 0 or at + size > end else at + size
+            cut = block.find(0, at, stop)
             try:
-                value = raw.decode("utf-8")
+                value = block[at:stop if cut < 0 else cut].decode("utf-8")
             except UnicodeDecodeError:
-                value = raw.decode("utf-8", "replace")
+                value = block[at:stop].split(b"\0", 1)[0].decode("utf-8", "replace")
                 problems.append(f"byte {offset + at}: {NAMES[oid]} is not valid UTF-8")
         elements.append(new_tuple(Element, (oid, NAMES[oid], value, "fixed", offset + at)))
         at = stop

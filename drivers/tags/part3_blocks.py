@@ -77,13 +77,20 @@ BLOCK_OF: dict[int, int] = {
 
 def xor(data: bytes) -> int:
     """XOR of all bytes of a block (at most 256 bytes): the bytes folded onto
-    each other in eight wide-integer steps rather than a loop over bytes."""
+    each other by halves in wide-integer steps, as many as the length needs,
+    rather than a loop over bytes."""
     value = int.from_bytes(data, "little")
-    value ^= value >> 1024
-    value ^= value >> 512
-    value ^= value >> 256
-    value ^= value >> 128
-    value ^= value >> 64
+    size = len(data)
+    if size > 32:
+        if size > 128:
+            value ^= value >> 1024
+        if size > 64:
+            value ^= value >> 512
+        value ^= value >> 256
+    if size > 16:
+        value ^= value >> 128
+    if size > 8:
+        value ^= value >> 64
     value ^= value >> 32
     value ^= value >> 16
     value ^= value >> 8
