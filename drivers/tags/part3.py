@@ -134,9 +134,12 @@ _ZEROS = tuple(bytes(n) for n in range(256))
 _U8 = tuple(str(n) for n in range(256))
 
 
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
+
+
 def set_information_text(parts: int, part: int) -> str:
     if parts < 100 and part < 100:
-        return f"{parts:02d}{part:02d}"
+        return _TWO_DIGITS[parts] + _TWO_DIGITS[part]
     width = max(len(str(parts)), len(str(part)))
     return f"{parts:0{width}d}{part:0{width}d}"
 
@@ -199,6 +202,8 @@ def _extensions(memory: bytes, elements: list[Element], blocks: list[ExtensionBl
         if known:
             _fields(block, header, pos, known[1], elements, problems)
         pos += length
+        if pos < size and not memory[pos]:
+            return  # the end block, the usual case
 
 
 def _fields(block: bytes, at: int, offset: int, fields: tuple[Field, ...],
