@@ -122,7 +122,7 @@ async def record(pair: PtyPair, pad: VirtualPad, everything: dict[bytes, bytes]
             for name, call in (("inventory (10 tags)", reader.inventory),
                                ("read 28 blocks", lambda: reader.read_blocks(uid, 0, 28)),
                                ("write 2 blocks + verify",
-                                lambda: reader.write_blocks(uid, 0, b"12345678"))):
+                                lambda: reader.write_blocks(uid, 20, b"12345678"))):
                 everything.update(_pairs(emulator.log))
                 emulator.log.clear()
                 await call()  # type: ignore[operator]
@@ -141,7 +141,7 @@ async def driver_times(pair: PtyPair, uid: bytes, rounds: int) -> dict[str, floa
     await reader.system_info(uid)
     calls = {"inventory (10 tags)": reader.inventory,
              "read 28 blocks": lambda: reader.read_blocks(uid, 0, 28),
-             "write 2 blocks + verify": lambda: reader.write_blocks(uid, 0, b"12345678")}
+             "write 2 blocks + verify": lambda: reader.write_blocks(uid, 20, b"12345678")}
     out = {}
     try:
         for name, call in calls.items():

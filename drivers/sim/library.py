@@ -1,10 +1,10 @@
 """The demo library (``data/demo_library.json``): items with tag UIDs and
 patrons with card UIDs, shared by the demo ILS and the simulated readers.
 
-Item tags are simulated ICODE SLIX chips. Their memory is filled by an
-``encoder`` (the ISO 28560 codec of :mod:`drivers.tags`); items on loan carry
-the on-loan AFI (0xC2) and EAS off, the others the in-library AFI (0x07)
-with EAS armed.
+Item tags are simulated ICODE SLIX chips. Their memory holds the item in ISO
+28560-2 (encoded with :mod:`drivers.tags`; PII blocks locked, as libraries
+do); items on loan carry the on-loan AFI (0xC2) and EAS off, the others the
+in-library AFI (0x07) with EAS armed.
 """
 
 from __future__ import annotations
@@ -29,8 +29,19 @@ def load_demo_library() -> dict[str, Any]:
     return data
 
 
-def item_tag(item: dict[str, Any], encoder: Encoder | None = None) -> SimTag:
-    """The simulated tag of one demo item."""
+def iso28560(item: dict[str, Any]) -> tuple[bytes, int, list[int]]:
+    """ISO 28560-2 memory of a demo item for a 28 x 4-byte chip: (memory,
+    DSFID, blocks to lock)."""
+    from drivers.tags import ItemTag, encode
+
+    tag = ItemTag.new(item["pii"], item.get("owner_isil"), item.get("parts_in_item"),
+                      item.get("part_number"), model="28560-2")
+    encoded = encode(tag, model="28560-2", block_size=4, capacity=28 * 4)
+    return encoded.memory, encoded.dsfid, list(encoded.lock_blocks)
+
+
+def item_tag(item: dict[str, Any], encoder: Encoder | None = iso28560) -> SimTag:
+    """The simulated tag of one demo item (``encoder=None``: blank memory)."""
     on_loan = "on_loan_to" in item
     memory, dsfid, locked = (encoder(item) if encoder is not None else (b"", 0, []))
     tag = SimTag(bytes.fromhex(item["tag_uid"]), "icode-slix", memory=memory, dsfid=dsfid,
@@ -40,7 +51,7 @@ def item_tag(item: dict[str, Any], encoder: Encoder | None = None) -> SimTag:
     return tag
 
 
-def demo_tags(encoder: Encoder | None = None) -> list[SimTag]:
+def demo_tags(encoder: Encoder | None = iso28560) -> list[SimTag]:
     """One tag per demo item, in file order."""
     return [item_tag(item, encoder) for item in load_demo_library()["items"]]
 

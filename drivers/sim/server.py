@@ -32,7 +32,7 @@ from drivers.rfid.iso15693 import AirTiming
 
 from .errors import SimConfigError
 from .feig import FeigEmulator, FeigPersonality
-from .library import Encoder, demo_tags, load_demo_library
+from .library import Encoder, demo_tags, iso28560, load_demo_library
 from .link import PtyEndpoint, TcpEndpoint
 from .nfc_card import NfcUdpField, Ntag213, ndef_message
 from .pad import VirtualPad
@@ -58,7 +58,7 @@ class SimOptions:
 
 
 class SimServer:
-    def __init__(self, options: SimOptions | None = None, encoder: Encoder | None = None,
+    def __init__(self, options: SimOptions | None = None, encoder: Encoder | None = iso28560,
                  tags: Iterable[SimTag] | None = None) -> None:
         self.options = options or SimOptions()
         self.library = load_demo_library()

@@ -176,33 +176,31 @@ async def _with_reader(args: argparse.Namespace,
 
 
 def _security(afi: int | None, tags: TagsSection) -> str:
+    """secured, on_loan, unknown or inconsistent (the site's security values)."""
+    from drivers.tags.security import SecurityPolicy
+
     if afi is None:
         return "unknown"
-    if afi == tags.afi_secured:
-        return "secured"
-    if afi == tags.afi_on_loan:
-        return "on_loan"
-    return "other"
+    policy = SecurityPolicy(tags.afi_secured, tags.afi_on_loan, tags.use_afi, tags.use_eas)
+    return policy.state(afi).value
 
 
-SECURITY_TEXT = {"secured": N_("secured"), "on_loan": N_("on loan"), "other": N_("other AFI"),
-                 "unknown": N_("unknown")}
+SECURITY_TEXT = {"secured": N_("secured"), "on_loan": N_("on loan"),
+                 "unknown": N_("unknown AFI"), "inconsistent": N_("AFI and EAS disagree")}
 
 
 def _decode(memory: bytes, dsfid: int | None, tags: TagsSection) -> tuple[dict[str, Any] | None,
                                                                           str | None]:
-    """The item in the tag's memory, or the reason it cannot be decoded."""
-    import drivers.tags as codec
+    """The item in the tag's memory (ISO 28560, :mod:`drivers.tags`), or why
+    it cannot be decoded (blank, unknown format, corrupt)."""
+    from drivers.tags import TagDataError, decode
 
-    decode = getattr(codec, "decode", None)
-    if decode is None:
-        return None, "no tag data decoder installed"
     try:
         item = decode(memory, dsfid, model=tags.model)
-    except ValueError as exc:
+    except TagDataError as exc:
         return None, str(exc)
-    fields = ("pii", "owner_isil", "parts_in_item", "part_number")
-    return {name: getattr(item, name, None) for name in fields}, None
+    return {"model": item.model, "pii": item.pii, "owner_isil": item.owner_isil,
+            "parts_in_item": item.parts_in_item, "part_number": item.part_number}, None
 
 
 async def _describe(reader: Reader, uid: bytes, tags: TagsSection,

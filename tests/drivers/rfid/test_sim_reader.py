@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drivers.rfid import TagLeftError, open_reader
+from drivers.rfid import TagLeftError, TagLockedError, open_reader
 from drivers.rfid.iso15693 import AirTiming
 from drivers.sim.library import load_demo_library
 from drivers.sim.reader import SimReader
@@ -26,11 +26,13 @@ async def test_sim_reader_writes_verify_and_report_a_tag_leaving() -> None:
     async with await open_reader("sim://demo") as reader:
         assert isinstance(reader, SimReader)
         uid = (await reader.inventory())[0].uid
-        await reader.write_blocks(uid, 0, b"12345678")
-        assert await reader.read_blocks(uid, 0, 2) == b"12345678"
+        with pytest.raises(TagLockedError):  # the demo tags' PII blocks are locked
+            await reader.write_blocks(uid, 0, b"12345678")
+        await reader.write_blocks(uid, 20, b"12345678")
+        assert await reader.read_blocks(uid, 20, 2) == b"12345678"
         reader.pad.remove_during_write(uid, after_blocks=1)
         with pytest.raises(TagLeftError):
-            await reader.write_blocks(uid, 0, b"abcdefgh")
+            await reader.write_blocks(uid, 20, b"abcdefgh")
 
 
 def test_timing_model_counts_anticollision_rounds_above_the_floor() -> None:

@@ -96,7 +96,9 @@ def test_failure_modes_write_error_then_removal() -> None:
     assert UID not in pad and tag.read_block(1) == bytes(4)
 
 
-def test_demo_tags_carry_their_loan_state() -> None:
+def test_demo_tags_hold_their_items_in_iso28560_and_their_loan_state() -> None:
+    from drivers.tags import decode
+
     items = load_demo_library()["items"]
     tags = demo_tags()
     assert len(tags) == len(items)
@@ -104,3 +106,10 @@ def test_demo_tags_carry_their_loan_state() -> None:
         on_loan = "on_loan_to" in item
         assert tag.afi == (AFI_ON_LOAN if on_loan else AFI_IN_LIBRARY)
         assert tag.eas is not on_loan
+        decoded = decode(bytes(tag.memory), tag.dsfid)
+        assert (decoded.model, decoded.pii, decoded.owner_isil) == (
+            "28560-2", item["pii"], item["owner_isil"])
+        assert (decoded.parts_in_item, decoded.part_number) == (
+            item.get("parts_in_item"), item.get("part_number"))
+        assert tag.locked[0]  # the PII's blocks are locked, as libraries do
+    assert demo_tags(encoder=None)[0].memory == bytes(112)

@@ -32,8 +32,11 @@ async def smartlib(*args: str) -> CliResult:
 
 
 async def test_scan_write_afi_and_read_against_a_feig_reader(pty_pair: PtyPair) -> None:
+    from drivers.tags import ItemTag, encode
+
+    encoded = encode(ItemTag.new("30000042", "VN-TVTPHN"), block_size=4, capacity=112)
     pad = VirtualPad()
-    sim = pad.place(SimTag(UID, memory=b"library!", afi=0x07))
+    sim = pad.place(SimTag(UID, memory=encoded.memory, dsfid=encoded.dsfid, afi=0x07))
     endpoint = await PtyEndpoint(FeigEmulator(pad), pty_pair.device, pty_pair.host).start()
     url = f"feig://{pty_pair.host}"
     try:
@@ -44,6 +47,7 @@ async def test_scan_write_afi_and_read_against_a_feig_reader(pty_pair: PtyPair) 
         tag = data["tags"][0]
         assert (tag["uid"], tag["afi"], tag["security"], tag["block_count"]) == (
             "E004015000000001", 0x07, "secured", 28)
+        assert (tag["item"]["pii"], tag["item"]["owner_isil"]) == ("30000042", "VN-TVTPHN")
         written = await smartlib("reader", "write-afi", "E0 04 01 50 00 00 00 01", "C2",
                                  "--url", url)
         assert written.code == 0, written.stderr
@@ -51,7 +55,8 @@ async def test_scan_write_afi_and_read_against_a_feig_reader(pty_pair: PtyPair) 
         assert sim.afi == 0xC2
         read = await smartlib("reader", "read", "E004015000000001", "--url", url)
         assert read.code == 0 and "AFI C2 (on loan)" in read.stdout
-        assert "libr" in read.stdout and "ary!" in read.stdout
+        assert f"  0  {encoded.memory[:4].hex(' ').upper()}" in read.stdout
+        assert "item: 30000042  VN-TVTPHN  1/1" in read.stdout
         pad.remove(UID)
         gone = await smartlib("reader", "write-afi", "E004015000000001", "07", "--url", url)
         assert gone.code == 1 and "not in the field" in gone.stderr
@@ -76,12 +81,18 @@ async def test_watch_streams_arrivals_as_json_lines(pty_pair: PtyPair) -> None:
     assert events[2]["event"] == "TagData" and events[2]["uid"] == "E004015000000001"
 
 
-def test_scan_of_the_demo_pad(cli: Callable[..., CliResult]) -> None:
+def test_scan_of_the_demo_pad_decodes_every_item(cli: Callable[..., CliResult]) -> None:
     result = cli("--lang", "en", "reader", "scan", "--url", "sim://demo", "--json")
     assert result.code == 0
-    tags = json.loads(result.stdout)["tags"]
+    tags = {t["uid"]: t for t in json.loads(result.stdout)["tags"]}
     assert len(tags) == 13
-    assert {t["security"] for t in tags} == {"secured", "on_loan"}
+    assert {t["security"] for t in tags.values()} == {"secured", "on_loan"}
+    assert tags["E004015000000072"]["item"] == {
+        "model": "28560-2", "pii": "30000007", "owner_isil": "VN-TVTPHN",
+        "parts_in_item": 2, "part_number": 2}
+    assert tags["E004015000000009"]["security"] == "on_loan"
+    text = cli("--lang", "en", "reader", "scan", "--url", "sim://demo")
+    assert "E004015000000008  DSFID 06  AFI 07  secured      30000008  VN-TVQG  1/1" in text.stdout
 
 
 def test_unreachable_reader_exits_3_and_bad_input_2(cli: Callable[..., CliResult]) -> None:
