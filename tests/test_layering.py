@@ -18,7 +18,8 @@ from tests.conftest import ROOT
 PACKAGES = ("drivers", "edge", "kiosk", "firmware_bridge")
 
 #: Pure codec packages and modules: standard library only (ARCHITECTURE.md).
-PURE = ("drivers/tags",)
+PURE = ("drivers/tags", "drivers/rfid/errors", "drivers/rfid/iso15693",
+        "drivers/rfid/feig/frames", "drivers/rfid/feig/commands")
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:

@@ -29,6 +29,7 @@ AREAS: tuple[str, ...] = (
     "edge.cli.doctor_cmd",
     "edge.cli.demo_cmd",
     "edge.cli.tag_cmd",
+    "edge.cli.reader_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,7 @@
+"""Real peers for the simulators' own tests."""
+
+from __future__ import annotations
+
+from tests.peers.pcscd import pcscd  # noqa: F401 - fixture
+
+__all__ = ["pcscd"]
