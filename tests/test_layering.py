@@ -18,7 +18,12 @@ from tests.conftest import ROOT
 PACKAGES = ("drivers", "edge", "kiosk", "firmware_bridge")
 
 #: Pure codec packages and modules: standard library only (ARCHITECTURE.md).
-PURE = ("drivers/tags",)
+PURE = (
+    "drivers/tags",
+    *(f"drivers/sip2/{name}" for name in (
+        "errors", "checksum", "folding", "fields", "messages", "codec", "requests", "results",
+        "dialects", "settings")),
+)
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,373 @@
+"""The demo ILS: an asyncio SIP2 server (the ACS side of 3M SIP2 2.00) over
+the SQLite catalogue of :mod:`drivers.sim.ils.store`.
+
+Tests, the demo and other areas start it in process::
+
+    ils = DemoIls()
+    port = await ils.start("127.0.0.1", port=0)
+    ...
+    await ils.stop()
+
+It can go offline and come back on the same port, commit the faults of
+:class:`~drivers.sim.ils.faults.Faults` at run time, and show its state
+(loans, holds, patrons, the circulation log) to tests. The database runs on
+one worker thread of its own; the event loop only does I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlmodel import col, select
+
+from drivers.sip2 import requests as sip_requests
+from drivers.sip2.codec import Framer, decode, encode
+from drivers.sip2.errors import Sip2ChecksumError, Sip2Error
+from drivers.sip2.fields import SipDate
+from drivers.sip2.folding import codec_name
+from drivers.sip2.messages import Message
+
+from . import circulation, patrons
+from .common import Context
+from .faults import Faults
+from .policy import Policy
+from .store import (
+    DEMO_DATA,
+    Event,
+    Hold,
+    Item,
+    Loan,
+    Patron,
+    Store,
+    load_demo_data,
+    open_engine,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Handler = Callable[[Context], Message]
+#: Request code -> handler (run on the database thread).
+HANDLERS: dict[str, Handler] = {
+    "23": patrons.patron_status, "63": patrons.patron_information,
+    "35": patrons.end_patron_session, "37": patrons.fee_paid, "01": patrons.block_patron,
+    "25": patrons.patron_enable, "17": patrons.item_information,
+    "19": patrons.item_status_update, "11": circulation.checkout, "09": circulation.checkin,
+    "29": circulation.renew, "65": circulation.renew_all, "15": circulation.hold,
+}
+#: BX: every message of SIP2 2.00 is supported.
+SUPPORTED = "Y" * 16
+
+
+class _Session:
+    """One SC connection."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.logged_in = False
+        self.last_answer: bytes | None = None
+
+
+class DemoIls:
+    """The demo library's SIP2 server.
+
+    ``accounts`` maps SIP2 login users to passwords; when given, a client
+    must log in first (a refused login gets 940 and the connection closed,
+    as Koha and Evergreen do). Without accounts any login is accepted and
+    none is required. ``data`` is demo_library.json's content or path.
+    """
+
+    def __init__(self, *, db_path: Path | str | None = None,
+                 data: Mapping[str, Any] | Path | str | None = None,
+                 policy: Policy | None = None, accounts: Mapping[str, str] | None = None,
+                 encoding: str = "utf-8", clock: Callable[[], datetime] = datetime.now,
+                 faults: Faults | None = None) -> None:
+        self.db_path = Path(db_path) if db_path else None
+        self._data_source = data
+        self._policy = policy
+        self.accounts = dict(accounts) if accounts is not None else None
+        self.encoding = codec_name(encoding)
+        self.clock = clock
+        self.faults = faults or Faults()
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.online = False
+        #: The requests received, decoded, newest last (for tests).
+        self.requests: collections.deque[Message] = collections.deque(maxlen=1000)
+        self._server: asyncio.Server | None = None
+        self._sessions: set[_Session] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._store: Store | None = None
+        self.policy = policy or Policy()
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Open the catalogue (seeding it when empty) and listen; the bound port."""
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="demo-ils-db")
+        data = self._data_source
+        if data is None or isinstance(data, (str, Path)):
+            data = load_demo_data(Path(data) if data else DEMO_DATA)
+        seed = dict(data)
+        if self._policy is None:
+            self.policy = Policy.from_demo_data(seed)
+        self._store = await self._db(lambda: Store(open_engine(self.db_path)))
+        store = self._store
+        now = self.clock()
+
+        def seed_if_empty() -> None:
+            if store.is_empty():
+                store.seed(seed, now, loan_days=self.policy.loan_days)
+
+        await self._db(seed_if_empty)
+        self.host = host
+        await self._listen(host, port)
+        return self.port
+
+    async def stop(self) -> None:
+        await self.go_offline()
+        if self._store is not None:
+            store, self._store = self._store, None
+            await self._db(store.engine.dispose)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    async def __aenter__(self) -> DemoIls:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _listen(self, host: str, port: int) -> None:
+        self._server = await asyncio.start_server(self._serve, host, port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.online = True
+        log.info("demo ILS listening on %s:%s", host, self.port)
+
+    async def go_offline(self) -> None:
+        """Stop listening and drop every connection (the ILS is down)."""
+        self.online = False
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for session in list(self._sessions):
+            session.writer.close()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if server is not None:
+            await server.wait_closed()
+
+    async def come_back(self) -> None:
+        """Listen again on the same port."""
+        if self._server is None:
+            await self._listen(self.host, self.port)
+
+    @property
+    def connections(self) -> int:
+        return len(self._sessions)
+
+    # ------------------------------------------------------------ database
+
+    async def _db(self, function: Callable[[], T]) -> T:
+        if self._executor is None:
+            raise RuntimeError("the demo ILS is not started")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function)
+
+    def _handle(self, request: Message) -> Message:
+        assert self._store is not None
+        context = Context(self._store, self.policy, self.clock, request)
+        return HANDLERS[request.code](context)
+
+    # ------------------------------------------------------------ connections
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        session = _Session(writer)
+        self._sessions.add(session)
+        framer = Framer()
+        try:
+            while True:
+                idle = self.faults.drop_idle_s
+                try:
+                    async with asyncio.timeout(idle):
+                        data = await reader.read(65536)
+                except TimeoutError:
+                    log.info("closing an idle connection")
+                    break
+                if not data:
+                    break
+                for frame in framer.feed(data):
+                    if not await self._on_frame(session, frame):
+                        return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._sessions.discard(session)
+            self._tasks.discard(task)
+            writer.close()
+
+    async def _on_frame(self, session: _Session, frame: bytes) -> bool:
+        """Handle one request; False when the connection must close."""
+        faults = self.faults
+        try:
+            request = decode(frame, encoding=self.encoding, errors="replace")
+        except Sip2ChecksumError:
+            await self._write(session, encode(sip_requests.request_sc_resend(),
+                                              error_detection=True), remember=False)
+            return True
+        except Sip2Error as exc:
+            log.info("undecodable request (%s): asking for a resend", exc)
+            await self._write(session, encode(sip_requests.request_sc_resend(),
+                                              error_detection=True), remember=False)
+            return True
+        self.requests.append(request)
+        checked = request.checksum is not None
+        if request.code == "97":
+            await self._write(session, session.last_answer or encode(
+                sip_requests.request_sc_resend(), error_detection=True), remember=False)
+            return True
+        if request.code not in HANDLERS and request.code not in ("93", "99"):
+            log.info("request %s is not one the ACS answers", request.code)
+            return True
+        if faults.take("drop_next"):
+            return False
+        if faults.take("silent_next"):
+            return True
+        if faults.take("resend_next"):
+            await self._write(session, encode(sip_requests.request_sc_resend(),
+                                              error_detection=True), remember=False)
+            return True
+        if request.code == "93":
+            ok = self._login_ok(request)
+            session.logged_in = session.logged_in or ok
+            await self._answer(session, Message("94", {"ok": ok}), request, checked)
+            return ok or self.accounts is None
+        if self.accounts is not None and not session.logged_in and request.code != "99":
+            log.info("request %s before login: closing", request.code)
+            return False
+        if request.code == "99":
+            answer = self._acs_status()
+        else:
+            answer = await self._db(lambda: self._handle(request))
+        if faults.delay_s:
+            await asyncio.sleep(faults.delay_s)
+        await self._answer(session, answer, request, checked)
+        return True
+
+    def _login_ok(self, request: Message) -> bool:
+        if self.accounts is None:
+            return True
+        user, password = request.get("CN"), request.get("CO")
+        return user in self.accounts and self.accounts[user] == (password or "")
+
+    def _acs_status(self) -> Message:
+        p = self.policy
+        return Message("98", {
+            "online_status": True, "checkin_ok": True, "checkout_ok": True,
+            "acs_renewal_policy": True, "status_update_ok": True, "offline_ok": True,
+            "timeout_period": p.timeout_period, "retries_allowed": p.retries_allowed,
+            "date_time_sync": SipDate.local(self.clock()), "protocol_version": "2.00",
+        }, (("AO", p.institution_id), ("AM", p.library_name), ("BX", SUPPORTED),
+            ("AN", p.location)))
+
+    async def _answer(self, session: _Session, answer: Message, request: Message,
+                      checked: bool) -> None:
+        faults = self.faults
+        if faults.extra_fields:
+            answer = Message(answer.code, answer.fixed, answer.fields + faults.extra_fields)
+        terminator = b"\r\n" if faults.crlf else b"\r"
+        frame = encode(answer, encoding=self.encoding, error_detection=checked,
+                       sequence=request.sequence, terminator=terminator)
+        if faults.take("oversize_next"):
+            await self._write(session, b"AF" + b"x" * 200_000 + terminator, remember=False)
+            return
+        if faults.take("stale_next") and session.last_answer is not None:
+            await self._write(session, session.last_answer, remember=False)
+        if faults.take("garbage_next"):
+            await self._write(session, b"\x00\xff~~noise~~\xfe" + terminator, remember=False)
+        if checked and faults.take("corrupt_checksum_next"):
+            wrong = frame[:-len(terminator) - 1] + (b"0" if frame[-len(terminator) - 1:
+                                                               -len(terminator)] != b"0"
+                                                     else b"1") + terminator
+            session.last_answer = frame
+            await self._write(session, wrong, remember=False)
+            return
+        await self._write(session, frame)
+
+    async def _write(self, session: _Session, frame: bytes, *, remember: bool = True) -> None:
+        if remember:
+            session.last_answer = frame
+        writer = session.writer
+        if self.faults.split_writes:
+            for i in range(0, len(frame), 3):
+                writer.write(frame[i:i + 3])
+                await writer.drain()
+                await asyncio.sleep(0)
+        else:
+            writer.write(frame)
+            await writer.drain()
+
+    # ------------------------------------------------------------ inspection
+
+    async def loans(self) -> dict[str, Loan]:
+        """Every loan by PII."""
+        def read() -> dict[str, Loan]:
+            assert self._store is not None
+            with self._store.session() as session:
+                return {loan.pii: loan for loan in session.exec(select(Loan)).all()}
+        return await self._db(read)
+
+    async def loan(self, pii: str) -> Loan | None:
+        return (await self.loans()).get(pii)
+
+    async def holds(self, pii: str | None = None) -> list[Hold]:
+        def read() -> list[Hold]:
+            assert self._store is not None
+            with self._store.session() as session:
+                query = select(Hold).order_by(col(Hold.placed_at), col(Hold.id))
+                if pii is not None:
+                    query = query.where(Hold.pii == pii)
+                return list(session.exec(query).all())
+        return await self._db(read)
+
+    async def patron(self, patron_id: str) -> Patron | None:
+        def read() -> Patron | None:
+            assert self._store is not None
+            with self._store.session() as session:
+                return session.get(Patron, patron_id)
+        return await self._db(read)
+
+    async def events(self, kind: str | None = None) -> list[Event]:
+        """The circulation log, oldest first."""
+        def read() -> list[Event]:
+            assert self._store is not None
+            with self._store.session() as session:
+                query = select(Event).order_by(col(Event.id))
+                if kind is not None:
+                    query = query.where(Event.kind == kind)
+                return list(session.exec(query).all())
+        return await self._db(read)
+
+    async def item_status(self, pii: str) -> str | None:
+        """available, hold_shelf or in_transit (None: unknown item)."""
+        def read() -> str | None:
+            assert self._store is not None
+            with self._store.session() as session:
+                item = session.get(Item, pii)
+                return item.status if item else None
+        return await self._db(read)
