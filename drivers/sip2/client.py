@@ -33,6 +33,7 @@ from .errors import (
     Sip2Error,
     Sip2LoginError,
     Sip2ProtocolError,
+    Sip2TimeoutError,
 )
 from .fields import SipDate
 from .messages import SPECS, Message
@@ -227,6 +228,8 @@ class Sip2Client:
             while True:
                 try:
                     item = await connection.receive(deadline)
+                except Sip2TimeoutError:
+                    raise
                 except Sip2ConnectionError:
                     if connection.received_since_send == 0:
                         raise _DroppedBeforeAnswer from None

@@ -206,7 +206,8 @@ def decode(frame: bytes, *, encoding: str = "utf-8", errors: str = "strict",
     code = body[:2].decode("ascii", "replace")
     sequence = azsum = None
     if body[-6:-4] == b"AZ":
-        if verify and not _checksum.verify(body):
+        if verify and not _checksum.verify(body) and (
+                body.isascii() or not _checksum.verify_characters(body, encoding)):
             raise Sip2ChecksumError(
                 f"checksum {body[-4:].decode('ascii', 'replace')!r} does not match the message",
                 code=code, field="AZ", offset=len(body) - 4)
@@ -268,6 +269,8 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
             raise Sip2EncodeError(code, name, f"cannot write {values.get(name)!r}: "
                                               f"{exc}") from None
     for fid, value in message.fields:
+        if len(fid) != 2:
+            raise _encode_error(message)
         pieces.append(fid)
         pieces.append(value)
         pieces.append("|")

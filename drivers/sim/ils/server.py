@@ -20,6 +20,7 @@ import asyncio
 import collections
 import concurrent.futures
 import logging
+import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -106,12 +107,16 @@ class DemoIls:
         self._tasks: set[asyncio.Task[None]] = set()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Store | None = None
+        self._ssl_context: ssl.SSLContext | None = None
         self.policy = policy or Policy()
 
     # ------------------------------------------------------------ lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Open the catalogue (seeding it when empty) and listen; the bound port."""
+    async def start(self, host: str = "127.0.0.1", port: int = 0, *,
+                    ssl_context: ssl.SSLContext | None = None) -> int:
+        """Open the catalogue (seeding it when empty) and listen (TLS with
+        ``ssl_context``); the bound port."""
+        self._ssl_context = ssl_context
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="demo-ils-db")
         data = self._data_source
@@ -150,7 +155,8 @@ class DemoIls:
         await self.stop()
 
     async def _listen(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._serve, host, port)
+        self._server = await asyncio.start_server(self._serve, host, port,
+                                                  ssl=self._ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         self.online = True
         log.info("demo ILS listening on %s:%s", host, self.port)
@@ -215,7 +221,11 @@ class DemoIls:
                     if not await self._on_frame(session, frame):
                         return
         except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+            log.debug("connection lost")
+        except asyncio.CancelledError:
+            # go_offline() cancels us: end quietly, since asyncio's stream
+            # callback reports a cancelled connection task as an error.
+            log.debug("connection dropped: the demo ILS goes offline")
         finally:
             self._sessions.discard(session)
             self._tasks.discard(task)
