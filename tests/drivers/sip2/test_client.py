@@ -18,7 +18,6 @@ from drivers.sip2 import (
     Sip2LoginError,
     Sip2Pool,
     Sip2Settings,
-    Sip2TimeoutError,
 )
 from tests.peers.sip2 import Certificates
 

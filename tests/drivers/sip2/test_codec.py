@@ -151,7 +151,8 @@ def test_unknown_fields_are_kept_in_order_and_round_trip() -> None:
 
 
 def test_free_text_is_kept_verbatim() -> None:
-    frame = "121NNY20250314    092653AOlib|AAp|ABi|AJ  Truyện  Kiều ; (tập 1) |AH2011-10-28 23:59:59|"
+    frame = ("121NNY20250314    092653AOlib|AAp|ABi|AJ  Truyện  Kiều ; (tập 1) "
+             "|AH2011-10-28 23:59:59|")
     message = decode(frame.encode())
     assert message.get("AJ") == "  Truyện  Kiều ; (tập 1) "
     assert message.get("AH") == "2011-10-28 23:59:59"

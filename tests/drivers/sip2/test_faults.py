@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 
@@ -17,9 +18,8 @@ from drivers.sip2 import (
     Sip2TimeoutError,
 )
 from drivers.sip2.codec import decode, encode
-from drivers.sip2.requests import Terminal, patron_status
 from drivers.sip2.fields import SipDate
-from datetime import datetime
+from drivers.sip2.requests import Terminal, patron_status
 
 Settings = Callable[..., Sip2Settings]
 
