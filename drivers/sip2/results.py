@@ -46,6 +46,8 @@ class Sip2Result:
 
     #: The response code this result reads.
     CODES: ClassVar[tuple[str, ...]] = ()
+    #: Properties :meth:`named` adds to the fields.
+    DERIVED: ClassVar[tuple[str, ...]] = ()
 
     ok: bool
     message: Message = field(repr=False, compare=False)
@@ -106,6 +108,9 @@ class Sip2Result:
             elif f.name == "extra":
                 value = [list(pair) for pair in value]
             out[f.name] = value
+        for name in self.DERIVED:
+            value = getattr(self, name)
+            out[name] = sorted(value) if isinstance(value, frozenset) else value
         return out
 
 
@@ -120,6 +125,7 @@ class AcsStatus(Sip2Result):
     ``ok`` is the on-line status."""
 
     CODES: ClassVar[tuple[str, ...]] = ("98",)
+    DERIVED: ClassVar[tuple[str, ...]] = ("supported_messages", "timeout_s", "retries")
     online: bool | None = _sip("@online_status", None)
     checkin_ok: bool | None = _sip("@checkin_ok", None)
     checkout_ok: bool | None = _sip("@checkout_ok", None)
@@ -171,6 +177,7 @@ class PatronStatusResult(Sip2Result):
     patron is valid and, when a PIN was checked, the PIN is right."""
 
     CODES: ClassVar[tuple[str, ...]] = ("24", "26")
+    DERIVED: ClassVar[tuple[str, ...]] = ("blocked",)
     patron_status: frozenset[str] = _sip("@patron_status", frozenset())
     language: str = _sip("@language")
     institution_id: str = _sip("AO")
@@ -230,6 +237,7 @@ class CheckoutResult(Sip2Result):
     """12 (checkout) and 30 (renew)."""
 
     CODES: ClassVar[tuple[str, ...]] = ("12", "30")
+    DERIVED: ClassVar[tuple[str, ...]] = ("due",)
     renewal_ok: bool | None = _sip("@renewal_ok", None)
     magnetic_media: bool | None = _sip("@magnetic_media", None)
     desensitize: bool | None = _sip("@desensitize", None)
@@ -261,6 +269,7 @@ class CheckinResult(Sip2Result):
     """10: the return, with what a book drop needs to sort the item."""
 
     CODES: ClassVar[tuple[str, ...]] = ("10",)
+    DERIVED: ClassVar[tuple[str, ...]] = ("route", "alert_kind")
     resensitize: bool | None = _sip("@resensitize", None)
     magnetic_media: bool | None = _sip("@magnetic_media", None)
     alert: bool | None = _sip("@alert", None)
@@ -324,6 +333,7 @@ class ItemInformationResult(Sip2Result):
     """18. ``ok``: the ACS knows the item (it sent a title)."""
 
     CODES: ClassVar[tuple[str, ...]] = ("18",)
+    DERIVED: ClassVar[tuple[str, ...]] = ("circulation_status_name", "due")
     circulation_status: str = _sip("@circulation_status")
     security_marker: str = _sip("@security_marker")
     fee_type: str = _sip("@fee_type")

@@ -28,6 +28,8 @@ AREAS: tuple[str, ...] = (
     "edge.cli.config_cmd",
     "edge.cli.doctor_cmd",
     "edge.cli.demo_cmd",
+    "edge.cli.sip2_cmd",
+    "edge.cli.ils_sim_cmd",
 )
 
 log = logging.getLogger(__name__)
