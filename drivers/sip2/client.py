@@ -194,7 +194,8 @@ class Sip2Client:
 
     async def _request(self, message: Message, frame: bytes | None = None) -> Message:
         for attempt in (1, 2):
-            await self._ensure_connected()
+            if not self.connected:
+                await self._ensure_connected()
             try:
                 return await self._exchange_once(message, frame)
             except _DroppedBeforeAnswer:

@@ -330,6 +330,13 @@ class Framer:
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add ``data``; return the messages it completes, terminators removed."""
+        if (not self._buffer and not self._discarding and data[-1:] == b"\r"
+                and data.count(b"\r") == 1 and b"\n" not in data):
+            # The usual case: exactly one whole message arrived.
+            if len(data) - 1 > self.max_bytes:
+                self.oversized += 1
+                return []
+            return [data[:-1]] if len(data) > 1 else []
         if b"\r" not in data and b"\n" not in data:
             if not self._discarding:
                 self._buffer += data

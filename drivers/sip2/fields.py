@@ -145,15 +145,21 @@ class SipDate:
     @classmethod
     def local(cls, when: datetime) -> SipDate:
         """Local time, the form the spec prefers (four blanks in the zone)."""
-        return cls(when.strftime("%Y%m%d    %H%M%S"))
+        return cls(_format(when, "    "))
 
     @classmethod
     def utc(cls, when: datetime) -> SipDate:
         aware = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-        return cls(aware.strftime("%Y%m%d   Z%H%M%S"))
+        return cls(_format(aware, "   Z"))
 
     def __str__(self) -> str:
         return self.raw
+
+
+def _format(t: datetime, zone: str) -> str:
+    # An f-string: several times faster than strftime, and this runs per message.
+    return (f"{t.year:04d}{t.month:02d}{t.day:02d}{zone}"
+            f"{t.hour:02d}{t.minute:02d}{t.second:02d}")
 
 
 def parse_date(text: str) -> SipDate | None:

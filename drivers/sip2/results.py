@@ -11,9 +11,10 @@ itself. A refusal is a result with ``ok = False``, never an exception.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from .fields import ALERT_TYPES, CIRCULATION_STATUS, SUPPORTED_MESSAGES, SipDate, parse_free_date
 from .messages import SPECS, FixedValue, Message
@@ -24,6 +25,28 @@ R = TypeVar("R", bound="Sip2Result")
 def _sip(source: str, default: Any = "") -> Any:
     """A result attribute read from a fixed field (``@name``) or a field id."""
     return field(default=default, metadata={"sip": source})
+
+
+_Plan = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...], frozenset[str]]
+
+
+@functools.cache
+def _plan(cls: type) -> _Plan:
+    """Which attribute reads which fixed field or field id, as what."""
+    fixed: list[tuple[str, str]] = []
+    variable: list[tuple[str, str, str]] = []
+    for spec in dataclasses.fields(cls):
+        source = spec.metadata.get("sip")
+        if source is None:
+            continue
+        if source.startswith("@"):
+            fixed.append((spec.name, source[1:]))
+            continue
+        kind = str(spec.type)
+        variable.append((spec.name, source, "list" if kind.startswith("tuple") else
+                         "flag" if kind.startswith("bool") else
+                         "int" if kind.startswith("int") else "str"))
+    return (tuple(fixed), tuple(variable), frozenset(v[1] for v in variable))
 
 
 def _flag(value: str | None) -> bool | None:
@@ -61,31 +84,29 @@ class Sip2Result:
         """The result of ``message`` (whose code must be one of CODES)."""
         if cls.CODES and message.code not in cls.CODES:
             raise ValueError(f"{cls.__name__} reads {'/'.join(cls.CODES)}, not {message.code}")
-        values: dict[str, Any] = {}
-        mapped: set[str] = set()
-        hints = {f.name: f for f in dataclasses.fields(cls)}
-        for name, spec in hints.items():
-            source = spec.metadata.get("sip")
-            if source is None:
-                continue
-            if source.startswith("@"):
-                values[name] = message.fixed.get(source[1:])
-                continue
-            mapped.add(source)
-            kind = spec.type if isinstance(spec.type, str) else ""
-            if kind.startswith("tuple"):
-                values[name] = tuple(message.getall(source))
-            elif kind.startswith("bool"):
-                values[name] = _flag(message.get(source))
-            elif kind.startswith("int"):
-                values[name] = _int(message.get(source))
+        fixed_plan, field_plan, mapped = _plan(cast(type, cls))
+        first: dict[str, str] = {}
+        every: dict[str, list[str]] = {}
+        for fid, value in message.fields:
+            first.setdefault(fid, value)
+            every.setdefault(fid, []).append(value)
+        values: dict[str, Any] = {name: message.fixed.get(source)
+                                  for name, source in fixed_plan}
+        for name, fid, kind in field_plan:
+            if kind == "list":
+                values[name] = tuple(every.get(fid, ()))
+            elif kind == "flag":
+                values[name] = _flag(first.get(fid))
+            elif kind == "int":
+                values[name] = _int(first.get(fid))
             else:
-                values[name] = message.get(source) or ""
-        known = set(SPECS[message.code].fields) if message.code in SPECS else set()
-        values["extra"] = tuple(f for f in message.fields if f[0] not in known | mapped)
+                values[name] = first.get(fid) or ""
+        spec = SPECS.get(message.code)
+        known = mapped | set(spec.fields) if spec else mapped
+        values["extra"] = tuple(f for f in message.fields if f[0] not in known)
         values["transaction_date"] = message.fixed.get("transaction_date")
-        values["screen_message"] = tuple(message.getall("AF"))
-        values["print_line"] = tuple(message.getall("AG"))
+        values["screen_message"] = tuple(every.get("AF", ()))
+        values["print_line"] = tuple(every.get("AG", ()))
         values["ok"] = cls._ok(message, values)
         return cls(message=message, **values)
 

@@ -37,6 +37,11 @@ def tls_context(*, verify: bool = True, ca_file: Path | str | None = None,
     return context
 
 
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(Sip2TimeoutError("no answer from the ILS in time"))
+
+
 class Connection(asyncio.Protocol):
     """The byte stream of one connection, as messages."""
 
@@ -117,13 +122,13 @@ class Connection(asyncio.Protocol):
             if self._lost is not None:
                 raise self._lost
             loop = asyncio.get_running_loop()
-            self._waiter = loop.create_future()
+            waiter = self._waiter = loop.create_future()
+            # A plain timer: cheaper than asyncio.timeout_at on every request.
+            timer = loop.call_at(deadline, _expire, waiter)
             try:
-                async with asyncio.timeout_at(deadline):
-                    await self._waiter
-            except TimeoutError:
-                raise Sip2TimeoutError("no answer from the ILS in time") from None
+                await waiter
             finally:
+                timer.cancel()
                 self._waiter = None
         return self._frames.popleft()
 

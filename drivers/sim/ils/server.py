@@ -28,15 +28,13 @@ from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
-from drivers.sip2 import requests as sip_requests
-from drivers.sip2.codec import Framer, decode, encode
-from drivers.sip2.errors import Sip2ChecksumError, Sip2Error
 from drivers.sip2.fields import SipDate
 from drivers.sip2.folding import codec_name
 from drivers.sip2.messages import Message
 
 from . import circulation, patrons
 from .common import Context
+from .connection import AcsConnection
 from .faults import Faults
 from .policy import Policy
 from .store import (
@@ -65,15 +63,7 @@ HANDLERS: dict[str, Handler] = {
 }
 #: BX: every message of SIP2 2.00 is supported.
 SUPPORTED = "Y" * 16
-
-
-class _Session:
-    """One SC connection."""
-
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
-        self.writer = writer
-        self.logged_in = False
-        self.last_answer: bytes | None = None
+_HANDLED = frozenset({*HANDLERS, "93", "99"})
 
 
 class DemoIls:
@@ -103,8 +93,8 @@ class DemoIls:
         #: The requests received, decoded, newest last (for tests).
         self.requests: collections.deque[Message] = collections.deque(maxlen=1000)
         self._server: asyncio.Server | None = None
-        self._sessions: set[_Session] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        #: Open SC connections.
+        self.sessions: set[AcsConnection] = set()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Store | None = None
         self._ssl_context: ssl.SSLContext | None = None
@@ -155,8 +145,9 @@ class DemoIls:
         await self.stop()
 
     async def _listen(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._serve, host, port,
-                                                  ssl=self._ssl_context)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: AcsConnection(self), host, port,
+                                                ssl=self._ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         self.online = True
         log.info("demo ILS listening on %s:%s", host, self.port)
@@ -167,11 +158,9 @@ class DemoIls:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for session in list(self._sessions):
-            session.writer.close()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
+        tasks = [s.task for s in self.sessions if s.task is not None]
+        for session in list(self.sessions):
+            session.close()
         await asyncio.gather(*tasks, return_exceptions=True)
         if server is not None:
             await server.wait_closed()
@@ -183,7 +172,7 @@ class DemoIls:
 
     @property
     def connections(self) -> int:
-        return len(self._sessions)
+        return len(self.sessions)
 
     # ------------------------------------------------------------ database
 
@@ -197,95 +186,24 @@ class DemoIls:
         context = Context(self._store, self.policy, self.clock, request)
         return HANDLERS[request.code](context)
 
-    # ------------------------------------------------------------ connections
+    # ------------------------------------------------------------ answers
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        session = _Session(writer)
-        self._sessions.add(session)
-        framer = Framer()
-        try:
-            while True:
-                idle = self.faults.drop_idle_s
-                try:
-                    async with asyncio.timeout(idle):
-                        data = await reader.read(65536)
-                except TimeoutError:
-                    log.info("closing an idle connection")
-                    break
-                if not data:
-                    break
-                for frame in framer.feed(data):
-                    if not await self._on_frame(session, frame):
-                        return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            log.debug("connection lost")
-        except asyncio.CancelledError:
-            # go_offline() cancels us: end quietly, since asyncio's stream
-            # callback reports a cancelled connection task as an error.
-            log.debug("connection dropped: the demo ILS goes offline")
-        finally:
-            self._sessions.discard(session)
-            self._tasks.discard(task)
-            writer.close()
+    @property
+    def handled(self) -> frozenset[str]:
+        """Request codes the ACS answers (every request of SIP2 2.00)."""
+        return _HANDLED
 
-    async def _on_frame(self, session: _Session, frame: bytes) -> bool:
-        """Handle one request; False when the connection must close."""
-        faults = self.faults
-        try:
-            request = decode(frame, encoding=self.encoding, errors="replace")
-        except Sip2ChecksumError:
-            await self._write(session, encode(sip_requests.request_sc_resend(),
-                                              error_detection=True), remember=False)
-            return True
-        except Sip2Error as exc:
-            log.info("undecodable request (%s): asking for a resend", exc)
-            await self._write(session, encode(sip_requests.request_sc_resend(),
-                                              error_detection=True), remember=False)
-            return True
-        self.requests.append(request)
-        checked = request.checksum is not None
-        if request.code == "97":
-            await self._write(session, session.last_answer or encode(
-                sip_requests.request_sc_resend(), error_detection=True), remember=False)
-            return True
-        if request.code not in HANDLERS and request.code not in ("93", "99"):
-            log.info("request %s is not one the ACS answers", request.code)
-            return True
-        if faults.take("drop_next"):
-            return False
-        if faults.take("silent_next"):
-            return True
-        if faults.take("resend_next"):
-            await self._write(session, encode(sip_requests.request_sc_resend(),
-                                              error_detection=True), remember=False)
-            return True
-        if request.code == "93":
-            ok = self._login_ok(request)
-            session.logged_in = session.logged_in or ok
-            await self._answer(session, Message("94", {"ok": ok}), request, checked)
-            return ok or self.accounts is None
-        if self.accounts is not None and not session.logged_in and request.code != "99":
-            log.info("request %s before login: closing", request.code)
-            return False
-        if request.code == "99":
-            answer = self._acs_status()
-        else:
-            answer = await self._db(lambda: self._handle(request))
-        if faults.delay_s:
-            await asyncio.sleep(faults.delay_s)
-        await self._answer(session, answer, request, checked)
-        return True
+    async def handle(self, request: Message) -> Message:
+        """The answer to a request that reads or changes the catalogue."""
+        return await self._db(lambda: self._handle(request))
 
-    def _login_ok(self, request: Message) -> bool:
+    def login_ok(self, request: Message) -> bool:
         if self.accounts is None:
             return True
         user, password = request.get("CN"), request.get("CO")
         return user in self.accounts and self.accounts[user] == (password or "")
 
-    def _acs_status(self) -> Message:
+    def acs_status(self) -> Message:
         p = self.policy
         return Message("98", {
             "online_status": True, "checkin_ok": True, "checkout_ok": True,
@@ -294,43 +212,6 @@ class DemoIls:
             "date_time_sync": SipDate.local(self.clock()), "protocol_version": "2.00",
         }, (("AO", p.institution_id), ("AM", p.library_name), ("BX", SUPPORTED),
             ("AN", p.location)))
-
-    async def _answer(self, session: _Session, answer: Message, request: Message,
-                      checked: bool) -> None:
-        faults = self.faults
-        if faults.extra_fields:
-            answer = Message(answer.code, answer.fixed, answer.fields + faults.extra_fields)
-        terminator = b"\r\n" if faults.crlf else b"\r"
-        frame = encode(answer, encoding=self.encoding, error_detection=checked,
-                       sequence=request.sequence, terminator=terminator)
-        if faults.take("oversize_next"):
-            await self._write(session, b"AF" + b"x" * 200_000 + terminator, remember=False)
-            return
-        if faults.take("stale_next") and session.last_answer is not None:
-            await self._write(session, session.last_answer, remember=False)
-        if faults.take("garbage_next"):
-            await self._write(session, b"\x00\xff~~noise~~\xfe" + terminator, remember=False)
-        if checked and faults.take("corrupt_checksum_next"):
-            wrong = frame[:-len(terminator) - 1] + (b"0" if frame[-len(terminator) - 1:
-                                                               -len(terminator)] != b"0"
-                                                     else b"1") + terminator
-            session.last_answer = frame
-            await self._write(session, wrong, remember=False)
-            return
-        await self._write(session, frame)
-
-    async def _write(self, session: _Session, frame: bytes, *, remember: bool = True) -> None:
-        if remember:
-            session.last_answer = frame
-        writer = session.writer
-        if self.faults.split_writes:
-            for i in range(0, len(frame), 3):
-                writer.write(frame[i:i + 3])
-                await writer.drain()
-                await asyncio.sleep(0)
-        else:
-            writer.write(frame)
-            await writer.drain()
 
     # ------------------------------------------------------------ inspection
 
