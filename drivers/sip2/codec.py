@@ -225,14 +225,14 @@ def decode(frame: bytes, *, encoding: str = "utf-8", errors: str = "strict",
     if layout is None or len(text) < 2:
         raise Sip2ProtocolError(f"unknown message code {code!r}", offset=0)
     readers, end, _ = layout
+    if len(text) < end:
+        name = next(name for name, _, stop, _ in readers if stop > len(text))
+        raise Sip2ProtocolError("message ends inside the fixed fields", code=code,
+                                field=name, offset=len(body))
     fixed: dict[str, FixedValue] = {}
     for name, start, stop, read in readers:
-        chunk = text[start:stop]
-        if len(chunk) < stop - start:
-            raise Sip2ProtocolError("message ends inside the fixed fields", code=code,
-                                    field=name, offset=len(body))
         try:
-            fixed[name] = read(chunk)
+            fixed[name] = read(text[start:stop])
         except ValueError as exc:
             raise Sip2ProtocolError(str(exc), code=code, field=name,
                                     offset=_byte_offset(text, start, encoding)) from None
@@ -260,22 +260,16 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
     layout = _LAYOUT.get(code)
     if layout is None:
         raise Sip2EncodeError(code, "", "unknown message code")
-    pieces = [code]
     values = message.fixed
-    for name, write in layout[2]:
-        try:
-            pieces.append(write(values.get(name)))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Sip2EncodeError(code, name, f"cannot write {values.get(name)!r}: "
-                                              f"{exc}") from None
-    for fid, value in message.fields:
-        if len(fid) != 2:
-            raise _encode_error(message)
-        pieces.append(fid)
-        pieces.append(value)
-        pieces.append("|")
-    text = "".join(pieces)
-    if (text.count("|") != len(message.fields) or "\r" in text or "\n" in text
+    try:
+        head = code + "".join([write(values.get(name)) for name, write in layout[2]])
+    except (KeyError, TypeError, ValueError):
+        raise _fixed_error(message, layout[2]) from None
+    fields = message.fields
+    text = head + "".join([f"{fid}{value}|" for fid, value in fields])
+    if len(text) - len(head) != sum(len(value) for _, value in fields) + 3 * len(fields):
+        raise _encode_error(message)  # a field id that is not two characters
+    if (text.count("|") != len(fields) or "\r" in text or "\n" in text
             or not _VARIABLE.fullmatch(text, layout[1])):
         raise _encode_error(message)
     data = encode_text(text, encoding)
@@ -286,6 +280,16 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
         data += b"AZ"
         data += _checksum.checksum(data).encode("ascii")
     return data + terminator
+
+
+def _fixed_error(message: Message, writers: tuple[_Writer, ...]) -> Sip2EncodeError:
+    for name, write in writers:
+        value = message.fixed.get(name)
+        try:
+            write(value)
+        except (KeyError, TypeError, ValueError) as exc:
+            return Sip2EncodeError(message.code, name, f"cannot write {value!r}: {exc}")
+    return Sip2EncodeError(message.code, "", "bad fixed fields")
 
 
 def _encode_error(message: Message) -> Sip2EncodeError:

@@ -122,7 +122,7 @@ def test_decode_offline(cli: Callable[..., CliResult], message: str, code: int,
 
 
 def test_decode_names_what_is_wrong(cli: Callable[..., CliResult]) -> None:
-    result = cli("--lang", "en", "sip2", "decode", "12X")
+    result = cli("--lang", "en", "sip2", "decode", "12XNNY20250314    092653")
     assert result.code == 2 and "byte 2, message 12, field ok" in result.stderr
 
 

@@ -186,7 +186,8 @@ def test_raw_text_gets_a_trailer_when_error_detection_is_on() -> None:
 
 
 @pytest.mark.parametrize(("frame", "code", "field", "offset"), [
-    (b"12X", "12", "ok", 2),
+    (b"12X", "12", "renewal_ok", 3),
+    (b"12XNNY20250314    092653", "12", "ok", 2),
     (b"121NN", "12", "desensitize", 5),
     (b"64              000", "64", "transaction_date", 19),
     (b"64              00020250314    092653000A00000000000000000000", "64",
