@@ -71,6 +71,8 @@ class Sip2Result:
     CODES: ClassVar[tuple[str, ...]] = ()
     #: Properties :meth:`named` adds to the fields.
     DERIVED: ClassVar[tuple[str, ...]] = ()
+    #: The fixed field that says whether the ACS did it.
+    OK_FIELD: ClassVar[str] = "ok"
 
     ok: bool
     message: Message = field(repr=False, compare=False)
@@ -112,7 +114,7 @@ class Sip2Result:
 
     @classmethod
     def _ok(cls, message: Message, values: dict[str, Any]) -> bool:
-        return bool(message.fixed.get("ok"))
+        return bool(message.fixed.get(cls.OK_FIELD))
 
     def named(self) -> dict[str, Any]:
         """Plain data for ``--json``: every attribute but ``message``."""
@@ -146,6 +148,7 @@ class AcsStatus(Sip2Result):
     ``ok`` is the on-line status."""
 
     CODES: ClassVar[tuple[str, ...]] = ("98",)
+    OK_FIELD: ClassVar[str] = "online_status"
     DERIVED: ClassVar[tuple[str, ...]] = ("supported_messages", "timeout_s", "retries")
     online: bool | None = _sip("@online_status", None)
     checkin_ok: bool | None = _sip("@checkin_ok", None)
@@ -163,10 +166,6 @@ class AcsStatus(Sip2Result):
     library_name: str = _sip("AM")
     supported_messages_raw: str = _sip("BX")
     terminal_location: str = _sip("AN")
-
-    @classmethod
-    def _ok(cls, message: Message, values: dict[str, Any]) -> bool:
-        return bool(message.fixed.get("online_status"))
 
     @property
     def supported_messages(self) -> frozenset[str]:
@@ -391,36 +390,27 @@ class ItemInformationResult(Sip2Result):
 @dataclass(frozen=True, kw_only=True)
 class ItemStatusUpdateResult(Sip2Result):
     CODES: ClassVar[tuple[str, ...]] = ("20",)
+    OK_FIELD: ClassVar[str] = "item_properties_ok"
     item_identifier: str = _sip("AB")
     title_identifier: str = _sip("AJ")
     item_properties: str = _sip("CH")
-
-    @classmethod
-    def _ok(cls, message: Message, values: dict[str, Any]) -> bool:
-        return bool(message.fixed.get("item_properties_ok"))
 
 
 @dataclass(frozen=True, kw_only=True)
 class EndSessionResult(Sip2Result):
     CODES: ClassVar[tuple[str, ...]] = ("36",)
+    OK_FIELD: ClassVar[str] = "end_session"
     institution_id: str = _sip("AO")
     patron_identifier: str = _sip("AA")
-
-    @classmethod
-    def _ok(cls, message: Message, values: dict[str, Any]) -> bool:
-        return bool(message.fixed.get("end_session"))
 
 
 @dataclass(frozen=True, kw_only=True)
 class FeePaidResult(Sip2Result):
     CODES: ClassVar[tuple[str, ...]] = ("38",)
+    OK_FIELD: ClassVar[str] = "payment_accepted"
     institution_id: str = _sip("AO")
     patron_identifier: str = _sip("AA")
     transaction_id: str = _sip("BK")
-
-    @classmethod
-    def _ok(cls, message: Message, values: dict[str, Any]) -> bool:
-        return bool(message.fixed.get("payment_accepted"))
 
 
 @dataclass(frozen=True, kw_only=True)

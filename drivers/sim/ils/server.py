@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from drivers.sip2.fields import SipDate
 from drivers.sip2.folding import codec_name
@@ -215,50 +215,39 @@ class DemoIls:
 
     # ------------------------------------------------------------ inspection
 
+    async def _read(self, query: Callable[[Session], T]) -> T:
+        """Run ``query`` with a session of the catalogue on the database thread."""
+        def run() -> T:
+            assert self._store is not None
+            with self._store.session() as session:
+                return query(session)
+        return await self._db(run)
+
     async def loans(self) -> dict[str, Loan]:
         """Every loan by PII."""
-        def read() -> dict[str, Loan]:
-            assert self._store is not None
-            with self._store.session() as session:
-                return {loan.pii: loan for loan in session.exec(select(Loan)).all()}
-        return await self._db(read)
+        return await self._read(lambda s: {loan.pii: loan for loan in s.exec(select(Loan))})
 
     async def loan(self, pii: str) -> Loan | None:
-        return (await self.loans()).get(pii)
+        return await self._read(lambda s: s.get(Loan, pii))
 
     async def holds(self, pii: str | None = None) -> list[Hold]:
-        def read() -> list[Hold]:
-            assert self._store is not None
-            with self._store.session() as session:
-                query = select(Hold).order_by(col(Hold.placed_at), col(Hold.id))
-                if pii is not None:
-                    query = query.where(Hold.pii == pii)
-                return list(session.exec(query).all())
-        return await self._db(read)
+        """Holds in queue order, all or on one item."""
+        query = select(Hold).order_by(col(Hold.placed_at), col(Hold.id))
+        if pii is not None:
+            query = query.where(Hold.pii == pii)
+        return await self._read(lambda s: list(s.exec(query)))
 
     async def patron(self, patron_id: str) -> Patron | None:
-        def read() -> Patron | None:
-            assert self._store is not None
-            with self._store.session() as session:
-                return session.get(Patron, patron_id)
-        return await self._db(read)
+        return await self._read(lambda s: s.get(Patron, patron_id))
 
     async def events(self, kind: str | None = None) -> list[Event]:
         """The circulation log, oldest first."""
-        def read() -> list[Event]:
-            assert self._store is not None
-            with self._store.session() as session:
-                query = select(Event).order_by(col(Event.id))
-                if kind is not None:
-                    query = query.where(Event.kind == kind)
-                return list(session.exec(query).all())
-        return await self._db(read)
+        query = select(Event).order_by(col(Event.id))
+        if kind is not None:
+            query = query.where(Event.kind == kind)
+        return await self._read(lambda s: list(s.exec(query)))
 
     async def item_status(self, pii: str) -> str | None:
         """available, hold_shelf or in_transit (None: unknown item)."""
-        def read() -> str | None:
-            assert self._store is not None
-            with self._store.session() as session:
-                item = session.get(Item, pii)
-                return item.status if item else None
-        return await self._db(read)
+        item = await self._read(lambda s: s.get(Item, pii))
+        return item.status if item else None
