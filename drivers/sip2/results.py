@@ -31,8 +31,9 @@ _Plan = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...], fro
 
 
 @functools.cache
-def _plan(cls: type) -> _Plan:
-    """Which attribute reads which fixed field or field id, as what."""
+def _plan(cls: type, code: str) -> _Plan:
+    """Which attribute reads which fixed field or field id, as what; and the
+    field ids that are not vendor extras for ``code``."""
     fixed: list[tuple[str, str]] = []
     variable: list[tuple[str, str, str]] = []
     for spec in dataclasses.fields(cls):
@@ -46,7 +47,8 @@ def _plan(cls: type) -> _Plan:
         variable.append((spec.name, source, "list" if kind.startswith("tuple") else
                          "flag" if kind.startswith("bool") else
                          "int" if kind.startswith("int") else "str"))
-    return (tuple(fixed), tuple(variable), frozenset(v[1] for v in variable))
+    known = {v[1] for v in variable} | set(SPECS[code].fields if code in SPECS else ())
+    return (tuple(fixed), tuple(variable), frozenset(known))
 
 
 def _flag(value: str | None) -> bool | None:
@@ -86,29 +88,35 @@ class Sip2Result:
         """The result of ``message`` (whose code must be one of CODES)."""
         if cls.CODES and message.code not in cls.CODES:
             raise ValueError(f"{cls.__name__} reads {'/'.join(cls.CODES)}, not {message.code}")
-        fixed_plan, field_plan, mapped = _plan(cast(type, cls))
-        first: dict[str, str] = {}
+        fixed_plan, field_plan, known = _plan(cast(type, cls), message.code)
         every: dict[str, list[str]] = {}
-        for fid, value in message.fields:
-            first.setdefault(fid, value)
-            every.setdefault(fid, []).append(value)
-        values: dict[str, Any] = {name: message.fixed.get(source)
-                                  for name, source in fixed_plan}
-        for name, fid, kind in field_plan:
-            if kind == "list":
-                values[name] = tuple(every.get(fid, ()))
-            elif kind == "flag":
-                values[name] = _flag(first.get(fid))
-            elif kind == "int":
-                values[name] = _int(first.get(fid))
+        extra = []
+        for pair in message.fields:
+            fid = pair[0]
+            got = every.get(fid)
+            if got is None:
+                every[fid] = [pair[1]]
             else:
-                values[name] = first.get(fid) or ""
-        spec = SPECS.get(message.code)
-        known = mapped | set(spec.fields) if spec else mapped
-        values["extra"] = tuple(f for f in message.fields if f[0] not in known)
-        values["transaction_date"] = message.fixed.get("transaction_date")
-        values["screen_message"] = tuple(every.get("AF", ()))
-        values["print_line"] = tuple(every.get("AG", ()))
+                got.append(pair[1])
+            if fid not in known:
+                extra.append(pair)
+        fixed = message.fixed
+        values: dict[str, Any] = {name: fixed.get(source) for name, source in fixed_plan}
+        for name, fid, kind in field_plan:
+            got = every.get(fid)
+            if kind == "str":
+                values[name] = got[0] if got else ""
+            elif kind == "list":
+                values[name] = tuple(got) if got else ()
+            elif kind == "flag":
+                values[name] = _flag(got[0]) if got else None
+            else:
+                values[name] = _int(got[0]) if got else None
+        values["extra"] = tuple(extra)
+        values["transaction_date"] = fixed.get("transaction_date")
+        af, ag = every.get("AF"), every.get("AG")
+        values["screen_message"] = tuple(af) if af else ()
+        values["print_line"] = tuple(ag) if ag else ()
         values["ok"] = cls._ok(message, values)
         return cls(message=message, **values)
 
