@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from . import requests
 from .codec import decode, encode, encode_raw, split_trailer
 from .errors import (
+    Sip2ChecksumError,
     Sip2ConnectionError,
     Sip2Error,
     Sip2LoginError,
@@ -61,6 +62,8 @@ Date = datetime | SipDate | None
 
 #: Answers to skip (stale or unsolicited) before giving up on one request.
 MAX_STALE_ANSWERS = 16
+#: How long an answer with someone else's sequence number waits for ours.
+STALE_GRACE_S = 0.3
 
 
 class _DroppedBeforeAnswer(Exception):
@@ -95,6 +98,7 @@ class Sip2Client:
         self._last_used = 0.0
         self._keepalive: asyncio.Task[None] | None = None
         self._closing = False
+        self._trust_sequence = True
         #: The last 98 received (None before the first SC status).
         self.acs_status: AcsStatus | None = None
 
@@ -148,6 +152,7 @@ class Sip2Client:
         if s.tls and context is None:
             context = tls_context(verify=s.tls_verify, ca_file=s.ca_file,
                                   client_cert=s.client_cert, client_key=s.client_key)
+        self._trust_sequence = True
         self._connection = await open_connection(
             s.host, s.port, timeout_s=s.connect_timeout_s or s.timeout_s,
             ssl_context=context if s.tls else None, server_name=s.server_name,
@@ -221,16 +226,24 @@ class Sip2Client:
             given = split_trailer(frame.rstrip(b"\r\n"))[1]
             sequence = sequence if given is None else given
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout_s
-        retries, resends, corrupt, stale = self.retries, 0, 0, 0
+        deadline = wait_until = loop.time() + self.timeout_s
+        retries, resends, corrupt, skipped = self.retries, 0, 0, 0
+        #: An answer of the right kind whose AY is not ours: taken only if no
+        #: better one comes within STALE_GRACE_S (some servers do not echo AY).
+        candidate: Message | None = None
         try:
             connection.discard()
             connection.send(frame)
             while True:
                 try:
-                    item = await connection.receive(deadline)
+                    item = await connection.receive(wait_until)
                 except Sip2TimeoutError:
-                    raise
+                    if candidate is None:
+                        raise
+                    log.warning("the ILS does not echo sequence numbers; ignoring them")
+                    self._trust_sequence = False
+                    self._last_used = loop.time()
+                    return candidate
                 except Sip2ConnectionError:
                     if connection.received_since_send == 0:
                         raise _DroppedBeforeAnswer from None
@@ -240,6 +253,11 @@ class Sip2Client:
                 try:
                     answer = decode(item, encoding=self._encoding, errors="replace")
                 except Sip2ProtocolError as exc:
+                    if not isinstance(exc, Sip2ChecksumError) and item[:2] != expect.encode():
+                        skipped += 1  # line noise, not our answer
+                        if skipped > MAX_STALE_ANSWERS:
+                            raise
+                        continue
                     if corrupt >= retries:
                         raise
                     corrupt += 1
@@ -256,15 +274,20 @@ class Sip2Client:
                     resends += 1
                     connection.send(frame)
                     continue
-                if (expect and answer.code != expect) or (
-                        answer.sequence is not None and self._error_detection
-                        and answer.sequence != sequence):
-                    stale += 1
-                    if stale > MAX_STALE_ANSWERS:
+                if expect and answer.code != expect:
+                    skipped += 1
+                    if skipped > MAX_STALE_ANSWERS:
                         raise Sip2ProtocolError("too many answers to other requests",
                                                 code=expect)
-                    log.debug("skipping answer %s (sequence %s) while waiting for %s/%s",
-                              answer.code, answer.sequence, expect, sequence)
+                    log.debug("skipping answer %s while waiting for %s", answer.code, expect)
+                    continue
+                if (answer.sequence is not None and self._error_detection
+                        and answer.sequence != sequence and self._trust_sequence):
+                    log.debug("answer %s has sequence %s, not %s: waiting for ours",
+                              answer.code, answer.sequence, sequence)
+                    if candidate is None:
+                        candidate = answer
+                        wait_until = min(deadline, loop.time() + STALE_GRACE_S)
                     continue
                 self._last_used = loop.time()
                 return answer

@@ -42,7 +42,7 @@ def register(sub: SubParsers) -> None:
         "--fault", action="append", default=[], metavar=_("FAULT"),
         help=_("inject a fault, repeatable: delay=SECONDS, drop-idle=SECONDS, drop-next=N, "
                "silent-next=N, resend-next=N, corrupt-next=N, garbage-next=N, stale-next=N, "
-               "oversize-next=N, split, crlf, vendor-field=ID:VALUE"))
+               "oversize-next=N, split, crlf, wrong-sequence, vendor-field=ID:VALUE"))
     parser.set_defaults(handler=_run)
 
 

@@ -164,8 +164,11 @@ class AcsConnection(asyncio.Protocol):
         if faults.extra_fields:
             answer = Message(answer.code, answer.fixed, answer.fields + faults.extra_fields)
         terminator = b"\r\n" if faults.crlf else b"\r"
+        sequence = request.sequence
+        if faults.wrong_sequence and sequence is not None:
+            sequence = (sequence + 3) % 10
         frame = encode(answer, encoding=self.ils.encoding, error_detection=checked,
-                       sequence=request.sequence, terminator=terminator)
+                       sequence=sequence, terminator=terminator)
         if faults.take("oversize_next"):
             return [b"AF" + b"x" * 200_000 + terminator]
         frames = []

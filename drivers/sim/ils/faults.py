@@ -33,6 +33,8 @@ class Faults:
     split_writes: bool = False
     #: End answers with CR LF (as Koha does by default) instead of CR.
     crlf: bool = False
+    #: Answer with a sequence number (AY) other than the request's.
+    wrong_sequence: bool = False
     #: Vendor fields added to every answer, e.g. (("ZZ", "vendor"),).
     extra_fields: tuple[tuple[str, str], ...] = ()
 
@@ -56,7 +58,8 @@ CLI_FAULTS: dict[str, tuple[str, type]] = {
     "resend-next": ("resend_next", int), "corrupt-next": ("corrupt_checksum_next", int),
     "garbage-next": ("garbage_next", int), "stale-next": ("stale_next", int),
     "oversize-next": ("oversize_next", int), "split": ("split_writes", bool),
-    "crlf": ("crlf", bool), "vendor-field": ("extra_fields", tuple),
+    "crlf": ("crlf", bool), "wrong-sequence": ("wrong_sequence", bool),
+    "vendor-field": ("extra_fields", tuple),
 }
 
 

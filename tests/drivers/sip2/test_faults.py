@@ -139,6 +139,15 @@ async def test_a_stale_answer_is_skipped_by_its_sequence_number(
         assert result.patron_identifier == "P0002"
 
 
+async def test_a_server_that_does_not_echo_sequence_numbers_is_still_understood(
+        demo_ils: DemoIls, settings_for: Settings) -> None:
+    demo_ils.faults.wrong_sequence = True
+    async with Sip2Client(settings_for(demo_ils)) as client:
+        first = await client.patron_status("P0001")
+        second = await client.patron_status("P0002")
+    assert first.patron_identifier == "P0001" and second.patron_identifier == "P0002"
+
+
 async def test_split_frames_and_crlf_and_vendor_fields(demo_ils: DemoIls,
                                                        settings_for: Settings) -> None:
     demo_ils.faults.split_writes = True
