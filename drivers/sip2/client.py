@@ -150,8 +150,13 @@ class Sip2Client:
         s = self.settings
         context = self._ssl_context
         if s.tls and context is None:
-            context = tls_context(verify=s.tls_verify, ca_file=s.ca_file,
-                                  client_cert=s.client_cert, client_key=s.client_key)
+            try:
+                context = tls_context(verify=s.tls_verify, ca_file=s.ca_file,
+                                      client_cert=s.client_cert, client_key=s.client_key)
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                error = Sip2ConnectionError(f"cannot set up TLS: {exc}")
+                error.transient = False  # a certificate file problem: retrying will not help
+                raise error from exc
         self._trust_sequence = True
         self._connection = await open_connection(
             s.host, s.port, timeout_s=s.connect_timeout_s or s.timeout_s,

@@ -208,3 +208,12 @@ async def test_tls_with_verification_and_a_client_certificate(
                 await client.patron_status("P0001")
     finally:
         await ils.stop()
+
+
+async def test_a_missing_certificate_file_is_a_lasting_connection_error(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    missing = tmp_path_factory.mktemp("no-ca") / "ca.pem"
+    client = Sip2Client(Sip2Settings(host="127.0.0.1", port=1, tls=True, ca_file=missing))
+    with pytest.raises(Sip2ConnectionError, match="cannot set up TLS") as caught:
+        await client.connect()
+    assert not caught.value.transient
