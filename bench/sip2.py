@@ -9,8 +9,9 @@ loopback, each beside a baseline measured in the same run.
 * round trips: ``Sip2Client.sc_status()`` (99 -> 98) against ``smartlib
   ils-sim`` in its own process; beside it a bare asyncio client writing the
   same request bytes to a bare asyncio server (own process) that answers the
-  same response bytes. Also item information (17 -> 18), which reads the
-  catalogue, for information.
+  same response bytes. For information: item information (17 -> 18), which
+  reads the catalogue; and the client alone against the bare server (its
+  own cost, without the demo ILS's).
 
 Targets (issue 4): codec >= 50,000 messages/s; client round trip within
 1.5x the bare one.
@@ -119,6 +120,13 @@ async def bench_round_trips(n: int) -> list[tuple[str, float, float, float]]:
             canned_answers.append((frames["send"][:2] + frames["recv"] + b"\r").hex())
         canned, canned_port = start([sys.executable, "-c", CANNED_SERVER, *canned_answers])
         reader, writer = await asyncio.open_connection("127.0.0.1", canned_port)
+        # The same client against the canned server: its own cost, no ILS work.
+        alone = Sip2Client(Sip2Settings(host="127.0.0.1", port=canned_port,
+                                        keepalive_s=None, sc_status_on_connect=False,
+                                        error_detection=False, timeout_s=10))
+        await alone.connect()
+        calls["sc_status (client alone)"] = alone.sc_status
+        requests["sc_status (client alone)"] = requests["sc_status"]
         rows = []
         try:
             for name, call in calls.items():
@@ -137,6 +145,7 @@ async def bench_round_trips(n: int) -> list[tuple[str, float, float, float]]:
                 ratios = sorted(b / o for o, b in zip(ours, theirs, strict=True))
                 rows.append((name, max(ours), max(theirs), ratios[len(ratios) // 2]))
         finally:
+            await alone.close()
             writer.close()
             await writer.wait_closed()
             canned.terminate()

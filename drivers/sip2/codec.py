@@ -266,12 +266,12 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
     except (KeyError, TypeError, ValueError):
         raise _fixed_error(message, layout[2]) from None
     fields = message.fields
-    text = head + "".join([f"{fid}{value}|" for fid, value in fields])
-    if len(text) - len(head) != sum(len(value) for _, value in fields) + 3 * len(fields):
-        raise _encode_error(message)  # a field id that is not two characters
-    if (text.count("|") != len(fields) or "\r" in text or "\n" in text
-            or not _VARIABLE.fullmatch(text, layout[1])):
+    body = "".join([f"{fid}{value}|" for fid, value in fields])
+    if (body.count("|") != len(fields) or "\r" in body or "\n" in body
+            or "\r" in head or "\n" in head or not _VARIABLE.fullmatch(body)
+            or len("".join([fid for fid, _ in fields])) != 2 * len(fields)):
         raise _encode_error(message)
+    text = head + body
     data = encode_text(text, encoding)
     if error_detection:
         if code not in ("96", "97"):
