@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,18 @@ def test_bad_input(cli: Callable[..., CliResult]) -> None:
     missing = cli("--lang", "en", "sip2", "--host", "h", "--password-env", "NO_SUCH_VAR_X",
                   "status")
     assert missing.code == 2 and "NO_SUCH_VAR_X" in missing.stderr
+
+
+def test_connection_settings_from_a_device_configuration(
+        cli: Callable[..., CliResult], ils_port: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from edge.config.examples import render
+
+    text = render("kiosk").replace('host = "ils.example.vn"', 'host = "127.0.0.1"')
+    text = text.replace("port = 6001", f"port = {ils_port}", 1)
+    config = tmp_path / "kiosk.toml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("SMARTLIB_SIP2_PASSWORD", PASSWORD)
+    result = cli("--lang", "en", "sip2", "--config", str(config), "--json", "item", "30000003")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["title_identifier"] == "Dế Mèn phiêu lưu ký"
