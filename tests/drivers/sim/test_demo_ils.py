@@ -138,6 +138,16 @@ async def test_offline_replay_is_accepted_with_its_original_dates(
     assert events[("checkout", "30000006")].transaction_date == lent
 
 
+async def test_offline_renewal_is_accepted_even_without_renewals_left(
+        demo_ils: DemoIls, settings_for: Settings) -> None:
+    then = datetime.now().replace(microsecond=0) - timedelta(hours=3)
+    async with Sip2Client(settings_for(demo_ils)) as client:
+        result = await client.renew("P0001", "30000011", no_block=True, transaction_date=then)
+    assert result.ok and result.renewal_ok
+    renewal = (await demo_ils.events("renew"))[-1]
+    assert renewal.no_block and renewal.transaction_date == then
+
+
 async def test_offline_checkout_of_an_item_still_on_loan_ends_the_old_loan(
         demo_ils: DemoIls, settings_for: Settings) -> None:
     async with Sip2Client(settings_for(demo_ils)) as client:
