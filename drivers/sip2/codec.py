@@ -267,9 +267,10 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
         raise _fixed_error(message, layout[2]) from None
     fields = message.fields
     body = "".join([f"{fid}{value}|" for fid, value in fields])
+    ids = "".join([fid for fid, _ in fields])
     if (body.count("|") != len(fields) or "\r" in body or "\n" in body
-            or "\r" in head or "\n" in head or not _VARIABLE.fullmatch(body)
-            or len("".join([fid for fid, _ in fields])) != 2 * len(fields)):
+            or "\r" in head or "\n" in head or len(ids) != 2 * len(fields)
+            or (ids and not (ids.isascii() and ids.isalnum()))):
         raise _encode_error(message)
     text = head + body
     data = encode_text(text, encoding)
