@@ -205,6 +205,7 @@ def decode(frame: bytes, *, encoding: str = "utf-8", errors: str = "strict",
     body = frame.rstrip(b"\r\n")
     code = body[:2].decode("ascii", "replace")
     sequence = azsum = None
+    stop = len(body)
     if body[-6:-4] == b"AZ":
         if verify and not _checksum.verify(body) and (
                 body.isascii() or not _checksum.verify_characters(body, encoding)):
@@ -212,10 +213,12 @@ def decode(frame: bytes, *, encoding: str = "utf-8", errors: str = "strict",
                 f"checksum {body[-4:].decode('ascii', 'replace')!r} does not match the message",
                 code=code, field="AZ", offset=len(body) - 4)
         azsum = body[-4:].decode("ascii", "replace")
-        body = body[:-6]
-    if body[-3:-1] == b"AY" and 0x30 <= body[-1] <= 0x39:
-        sequence = body[-1] - 0x30
-        body = body[:-3]
+        stop -= 6
+    if body[stop - 3:stop - 1] == b"AY" and 0x30 <= body[stop - 1] <= 0x39:
+        sequence = body[stop - 1] - 0x30
+        stop -= 3
+    if stop != len(body):
+        body = body[:stop]
     try:
         text = body.decode(encoding, errors)
     except UnicodeDecodeError as exc:
@@ -238,10 +241,9 @@ def decode(frame: bytes, *, encoding: str = "utf-8", errors: str = "strict",
                                     offset=_byte_offset(text, start, encoding)) from None
     fields: tuple[tuple[str, str], ...] = ()
     if len(text) > end:
-        variable = text[end:]
-        if not _VARIABLE.fullmatch(variable):
+        if not _VARIABLE.fullmatch(text, end):
             raise _bad_field_id(text, end, code, encoding)
-        fields = tuple([(part[:2], part[2:]) for part in variable.split("|") if part])
+        fields = tuple([(part[:2], part[2:]) for part in text[end:].split("|") if part])
     return Message(code, fixed, fields, sequence, azsum)
 
 
@@ -273,14 +275,18 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
             or (ids and not (ids.isascii() and ids.isalnum()))):
         raise _encode_error(message)
     text = head + body
-    data = encode_text(text, encoding)
-    if error_detection:
-        if code not in ("96", "97"):
-            seq = message.sequence if sequence is None else sequence
-            data += b"AY%d" % ((seq or 0) % 10)
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        data = encode_text(text, encoding)
+    if not error_detection:
+        return data + terminator
+    if code in ("96", "97"):
         data += b"AZ"
-        data += _checksum.checksum(data).encode("ascii")
-    return data + terminator
+    else:
+        seq = message.sequence if sequence is None else sequence
+        data += b"AY%dAZ" % ((seq or 0) % 10)
+    return b"%s%04X%s" % (data, -sum(data) & 0xFFFF, terminator)
 
 
 def _fixed_error(message: Message, writers: tuple[_Writer, ...]) -> Sip2EncodeError:
