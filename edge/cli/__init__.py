@@ -30,6 +30,8 @@ AREAS: tuple[str, ...] = (
     "edge.cli.demo_cmd",
     "edge.cli.tag_cmd",
     "edge.cli.reader_cmd",
+    "edge.cli.sip2_cmd",
+    "edge.cli.ils_sim_cmd",
 )
 
 log = logging.getLogger(__name__)

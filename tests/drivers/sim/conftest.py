@@ -3,5 +3,4 @@
 from __future__ import annotations
 
 from tests.peers.pcscd import pcscd  # noqa: F401 - fixture
-
-__all__ = ["pcscd"]
+from tests.peers.sip2 import *  # noqa: F403  (fixtures)
