@@ -11,7 +11,6 @@ import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -162,14 +161,23 @@ class AgentSection(Section):
 class ReaderSection(Section):
     """The item-tag RFID reader, opened from a URL whose scheme picks the
     protocol: ``feig:///dev/ttyUSB0?baud=38400``, ``feig+socket://host:port``,
-    ``pcsc://READER NAME``, ``sim://...``."""
+    ``pcsc://READER NAME``, ``sim://...``; and how its pad view debounces."""
 
     url: str
+    #: How often the pad asks the reader what is on it.
+    poll_interval_s: Annotated[float, Field(gt=0, le=10)] = 0.2
+    #: Polls in a row a tag must be seen in before it counts as arrived.
+    arrive_after_polls: Annotated[int, Field(ge=1, le=20)] = 1
+    #: Polls in a row a tag must be missing from before it counts as gone.
+    leave_after_polls: Annotated[int, Field(ge=1, le=50)] = 2
+    #: Blocks of memory read when a tag arrives; None reads the whole tag.
+    data_blocks: Annotated[int, Field(ge=1, le=256)] | None = None
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
+        # not urlsplit: PC/SC reader names hold spaces and square brackets
+        scheme = value.partition("://")[0].lower()
         if scheme not in READER_SCHEMES:
             known = ", ".join(sorted(READER_SCHEMES))
             raise ValueError(f"unknown reader scheme {scheme!r}; known: {known}")
@@ -211,7 +219,7 @@ class PatronSection(Section):
     @field_validator("card_reader_url")
     @classmethod
     def _card_url(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in CARD_SCHEMES:
+        if value is not None and value.partition("://")[0].lower() not in CARD_SCHEMES:
             known = ", ".join(sorted(CARD_SCHEMES))
             raise ValueError(f"unknown card reader scheme; known: {known}")
         return value

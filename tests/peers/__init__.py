@@ -1,3 +1,3 @@
-"""Real peers the tests start and stop themselves (mosquitto, PostgreSQL...),
-as plain modules of fixtures that an area's conftest.py pulls in with
-``from tests.peers.mosquitto import *``-style imports of the fixtures it needs."""
+"""Reusable real peers for tests (pty pairs, pcscd with vpcd, mosquitto,
+PostgreSQL...): plain modules of fixtures, pulled into an area's conftest.py
+with imports of the fixtures it needs."""

@@ -1,0 +1,1 @@
+from tests.peers.sip2 import *  # noqa: F403  (fixtures)
