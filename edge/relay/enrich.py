@@ -15,16 +15,39 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from drivers.sip2 import Sip2Error, Sip2Pool
+from edge.errors import EdgeError
+
 log = logging.getLogger(__name__)
 
 TitleLookup = Callable[[str], Awaitable[str | None]]
 
 
+class TitleLookupError(EdgeError):
+    """The library system could not be asked (unreachable, login refused...)."""
+
+
+def sip2_titles(pool: Sip2Pool) -> TitleLookup:
+    """Titles from SIP2 Item Information (17 -> 18, field AJ)."""
+
+    async def title_for(item: str) -> str | None:
+        try:
+            async with pool.acquire() as client:
+                result = await client.item_information(item)
+        except Sip2Error as exc:
+            raise TitleLookupError(f"SIP2: {exc}") from exc
+        return result.title_identifier or None if result.ok else None
+
+    return title_for
+
+
 class CachedTitles:
-    def __init__(self, lookup: TitleLookup, timeout_s: float, max_entries: int = 10_000) -> None:
+    def __init__(self, lookup: TitleLookup, timeout_s: float, max_entries: int = 10_000,
+                 closer: Callable[[], Awaitable[None]] | None = None) -> None:
         self._lookup = lookup
         self._timeout_s = timeout_s
         self._max = max_entries
+        self._closer = closer
         self._cache: OrderedDict[str, str] = OrderedDict()
         self.lookups = 0
         self.failures = 0
@@ -42,7 +65,7 @@ class CachedTitles:
             self.failures += 1
             log.warning("title lookup timed out", extra={"fields": {"item": item}})
             return None
-        except (OSError, ValueError, ConnectionError) as exc:
+        except (TitleLookupError, OSError, ValueError) as exc:
             self.failures += 1
             log.warning("title lookup failed: %s", exc, extra={"fields": {"item": item}})
             return None
@@ -51,3 +74,7 @@ class CachedTitles:
             if len(self._cache) > self._max:
                 self._cache.popitem(last=False)
         return found or None
+
+    async def aclose(self) -> None:
+        if self._closer is not None:
+            await self._closer()

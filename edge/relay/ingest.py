@@ -81,6 +81,8 @@ class Relay:
             await asyncio.gather(*tasks, stop, return_exceptions=True)
             if self.conn is not None:
                 await self.conn.close()
+            if self.titles is not None:
+                await self.titles.aclose()
 
     # ---------------------------------------------------------- connection
 

@@ -15,11 +15,14 @@ from tests.peers.mosquitto import Broker
 
 
 def write_secrets(directory: Path, username: str, password: str,
-                  database_password: str | None = None) -> Path:
+                  database_password: str | None = None, sip2_password: str | None = None,
+                  ) -> Path:
     path = directory / "secrets.toml"
     text = f'mqtt_username = "{username}"\nmqtt_password = "{password}"\n'
     if database_password is not None:
         text += f'database_password = "{database_password}"\n'
+    if sip2_password is not None:
+        text += f'sip2_password = "{sip2_password}"\n'
     path.write_text(text)
     path.chmod(0o600)
     return path
@@ -59,16 +62,20 @@ def device_config(directory: Path, broker: Broker, site: str, device: str, *,
 
 def central_config(directory: Path, broker: Broker, name: str, database_url: str, *,
                    user: str = "relay", relay: str = "", database_password: str | None = None,
-                   ils: bool = False) -> Path:
+                   ils: tuple[int, str, str] | None = None) -> Path:
+    """A central configuration; ``ils`` = (port, SIP2 user, password) of an ILS
+    on 127.0.0.1 for naming alarmed items."""
     directory.mkdir(parents=True, exist_ok=True)
-    write_secrets(directory, user, broker.password, database_password)
+    write_secrets(directory, user, broker.password, database_password,
+                  ils[2] if ils else None)
     text = (f'role = "central"\nsite = "central"\ndevice = "{name}"\n'
             f'secrets_file = "secrets.toml"\n'
             f'[library]\nisil = "VN-TEST1"\nname = "Trung tâm"\n'
             f'[store]\npath = "{directory / "central-device.db"}"\n'
             + _mqtt_section(broker, user)
             + f'[relay]\ndatabase_url = "{database_url}"\n{relay}\n'
-            + ('[ils]\nhost = "127.0.0.1"\n' if ils else ""))
+            + (f'[ils]\nhost = "127.0.0.1"\nport = {ils[0]}\nlogin_user = "{ils[1]}"\n'
+               'timeout_s = 2.0\n' if ils else ""))
     path = directory / "central.toml"
     path.write_text(text)
     return path

@@ -16,18 +16,21 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from drivers.sim.ils import DemoIls
 from edge.cli.relay_cmd import open_database
 from edge.config import load
 from edge.contract import encode_envelope, encode_payload, events
 from edge.contract.ids import Uuid7Source
 from edge.mqtt.client import MqttConnection, Settings
-from edge.relay.enrich import CachedTitles
+from edge.relay.enrich import CachedTitles, TitleLookupError
 from edge.relay.ingest import Relay
-from tests.conftest import ROOT, CliResult
+from edge.relay.wiring import title_lookup
+from tests.conftest import CliResult
 from tests.edge.agent.test_delivery import fill, stored
 from tests.edge.mqtt.test_broker import tls
 from tests.edge.netsetup import Service, central_config, device_config, wait_for
 from tests.peers.mosquitto import Broker
+from tests.peers.sip2 import SIP_PASSWORD, SIP_USER
 
 SITE = "hn-tvtp"
 ids = Uuid7Source(lambda: 0x2A)
@@ -110,16 +113,7 @@ async def relay(tmp_path: Path, mosquitto: Callable[..., Broker]) -> AsyncIterat
     config = central_config(tmp_path / "relay", broker, "relay-01",
                             f"sqlite:///{tmp_path / 'relay.db'}",
                             relay="max_payload_bytes = 8192")
-    demo = json.loads((ROOT / "drivers/sim/data/demo_library.json").read_text())
-    titles = {item["pii"]: item["title"] for item in demo["items"]}
-
-    async def lookup(item: str) -> str | None:  # the demo library's catalogue
-        await asyncio.sleep(0.01)
-        if item == "slow":
-            await asyncio.sleep(10)
-        return titles.get(item)
-
-    async with running_relay(config, CachedTitles(lookup, timeout_s=0.5)) as running:
+    async with running_relay(config) as running:
         yield running, broker, config
 
 
@@ -158,32 +152,61 @@ async def test_bad_messages_are_refused_with_a_reason_and_counted(
     assert "exceeds the limit of 8192" in details[3]
 
 
-async def test_registry_and_alarm_titles_through_the_pipeline(
-        relay: tuple[Relay, Broker, Path]) -> None:
-    running, broker, _ = relay
-    dev = await MqttConnection.open(device_settings(broker))
-    base = "smartlib/v1/hn-tvtp/gate-01"
-    await dev.publish(f"{base}/state", b'{"v":1,"online":true,"time":"2026-11-21T09:00:00+07:00"'
-                      b',"software":"0.1.0","role":"gate","isil":"VN-TVTPHN"}', retain=True)
-    await dev.publish(f"{base}/evt/gate_alarm", wire(events.gate_alarm(
-        uid="E004015000000001", item="30000001"), 1))
-    await dev.publish(f"{base}/evt/gate_alarm", wire(events.gate_alarm(
-        uid="E004015000000009", item="no-such-item"), 2))
-    await dev.publish(f"{base}/evt/gate_alarm", wire(events.gate_alarm(item="slow"), 3))
-    await dev.publish(f"{base}/health", wire(events.health(
-        uptime_s=3, software="0.1.0", disk_free_mb=100, disk_total_mb=200,
-        outbox={"pending": 7, "capacity": 200_000}, components={}), 4))
-    await dev.close()
-    db = running.db
-    await asyncio.to_thread(wait_for, lambda: db.totals()["events"] == 4, 10, "4 events")
-    [device] = db.devices()
-    assert (device["online"], device["role"], device["outbox_pending"]) == (True, "gate", 7)
-    with db.engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT seq, enrichment FROM events WHERE type = "
-                                    "'gate_alarm' ORDER BY seq")).all()
-    enrichment = [json.loads(r[1]) if r[1] else None for r in rows]
-    assert enrichment == [{"title": "Truyện Kiều", "source": "ils"}, None, None]
-    assert running.titles is not None and running.titles.failures == 1  # "slow" timed out
+async def test_registry_and_alarm_titles_from_the_ils_over_sip2(
+        tmp_path: Path, mosquitto: Callable[..., Broker], demo_ils: DemoIls) -> None:
+    broker = mosquitto(devices=[(SITE, "gate-01")])
+    config = central_config(tmp_path / "relay", broker, "relay-01",
+                            f"sqlite:///{tmp_path / 'relay.db'}",
+                            ils=(demo_ils.port, SIP_USER, SIP_PASSWORD))
+    titles = title_lookup(load(config))
+    assert titles is not None
+    async with running_relay(config, titles) as running:
+        dev = await MqttConnection.open(device_settings(broker))
+        base = "smartlib/v1/hn-tvtp/gate-01"
+        await dev.publish(f"{base}/state", b'{"v":1,"online":true,"time":"2026-11-21T09:00:00'
+                          b'+07:00","software":"0.1.0","role":"gate","isil":"VN-TVTPHN"}',
+                          retain=True)
+        await dev.publish(f"{base}/evt/gate_alarm", wire(events.gate_alarm(
+            uid="E004015000000001", item="30000001"), 1))
+        await dev.publish(f"{base}/evt/gate_alarm", wire(events.gate_alarm(
+            uid="E004015000000009", item="99999999"), 2))  # the ILS does not know it
+        await dev.publish(f"{base}/evt/gate_alarm", wire(events.gate_alarm(
+            uid="E004015000000002", item="30000001", title="Truyện Kiều (gate)"), 3))
+        await dev.publish(f"{base}/health", wire(events.health(
+            uptime_s=3, software="0.1.0", disk_free_mb=100, disk_total_mb=200,
+            outbox={"pending": 7, "capacity": 200_000}, components={}), 4))
+        await dev.close()
+        db = running.db
+        await asyncio.to_thread(wait_for, lambda: db.totals()["events"] == 4, 10, "4 events")
+        [device] = db.devices()
+        assert (device["online"], device["role"], device["outbox_pending"]) == (True, "gate",
+                                                                                7)
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT seq, enrichment FROM events WHERE type = "
+                                        "'gate_alarm' ORDER BY seq")).all()
+        enrichment = [json.loads(r[1]) if r[1] else None for r in rows]
+        # Named by the ILS; unknown there; already named by the gate.
+        assert enrichment == [{"title": "Truyện Kiều", "source": "ils"}, None, None]
+        assert titles.lookups == 2
+
+
+async def test_a_slow_or_failing_ils_delays_only_the_title() -> None:
+    calls: list[str] = []
+
+    async def lookup(item: str) -> str | None:
+        calls.append(item)
+        if item == "slow":
+            await asyncio.sleep(10)
+        if item == "down":
+            raise TitleLookupError("SIP2: connection refused")
+        return "Số đỏ"
+
+    titles = CachedTitles(lookup, timeout_s=0.2)
+    assert await titles.title("slow") is None
+    assert await titles.title("down") is None
+    assert await titles.title("3001") == "Số đỏ"
+    assert await titles.title("3001") == "Số đỏ"  # cached
+    assert (calls, titles.failures) == (["slow", "down", "3001"], 2)
 
 
 async def test_report_csv_and_json(relay: tuple[Relay, Broker, Path],
