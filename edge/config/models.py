@@ -12,7 +12,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Byte = Annotated[int, Field(ge=0, le=255)]
@@ -233,9 +233,89 @@ class KioskSection(Section):
     fullscreen: bool = True
 
 
+#: A GPIO pin as gpiozero names it: a BCM number (17) or "GPIO17", "BOARD11",
+#: "J8:11"; ``false`` for "not fitted".
+Pin = Annotated[int, Field(ge=0, le=53, strict=True)] | Annotated[str, Field(
+    pattern=r"^(GPIO|BCM|BOARD|WPI|J8:|P1:)?[0-9]{1,2}$")] | Literal[False]
+Pull = Literal["up", "down", "none"]
+BUZZER_PATTERNS = ("steady", "pulse", "fast", "chirp", "double")
+
+
+class GpioSection(Section):
+    """How this device reaches its GPIO pins."""
+
+    #: gpiozero pin factory: auto (lgpio, then RPi.GPIO, pigpio, native), or
+    #: one by name; mock gives simulated pins (demo, tests).
+    pin_factory: Literal["auto", "lgpio", "rpigpio", "pigpio", "native", "mock"] = "auto"
+
+
+class GatePins(Section):
+    """The gate's wiring (docs/gate.md); defaults are the documented layout."""
+
+    red: Pin = 17
+    green: Pin = 27
+    buzzer: Pin = 22
+    beam_outer: Pin = 23
+    beam_inner: Pin = 24
+
+
 class GateSection(Section):
+    #: How long the red light and buzzer go on when a secured item passes
+    #: (extended while the item stays in the field).
     alarm_duration_s: PositiveSeconds = 3.0
+    #: Longest an alarm sounds while a secured item stays in the field.
+    alarm_max_s: PositiveSeconds = 30.0
+    buzzer: bool = True
+    buzzer_pattern: Literal["steady", "pulse", "fast", "chirp", "double"] = "pulse"
+    #: A secured item alarms again only after it was out of the field this long.
+    rearm_after_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
+    #: Inventory only tags whose AFI matches afi_secured (faster with many
+    #: books on loan passing). Applies when the site uses the AFI alone
+    #: ([tags] use_afi, not use_eas); EAS sites need every tag.
+    afi_filter: bool = True
+    #: An alarm is raised for tags whose AFI is neither configured value
+    #: (another library's stock, a blank AFI).
+    alarm_unknown_afi: bool = False
+    #: Blocks read for the item's identifier after an alarm (None: the whole tag).
+    pii_blocks: Annotated[int, Field(ge=1, le=256)] | None = None
     count_visitors: bool = True
+    #: Length of each visitor_count period; periods start at local midnight.
+    visitor_period_s: Annotated[int, Field(ge=60, le=86_400)] = 300
+    #: A beam passage this close to an alarm gives the alarm its direction.
+    direction_window_s: Annotated[float, Field(ge=0, le=60)] = 3.0
+    #: Staff are alerted when the reader has been disconnected this long.
+    reader_alert_after_s: PositiveSeconds = 60.0
+    #: ... and when a beam has stayed broken this long (blocked, misaligned).
+    beam_alert_after_s: PositiveSeconds = 300.0
+    #: How often the gate reports its components to the agent's health.
+    status_interval_s: Annotated[float, Field(ge=1, le=300)] = 30.0
+    #: Beam receivers: internal pull resistor and the level when broken.
+    beam_pull: Pull = "up"
+    beam_broken_level: Literal["low", "high"] = "high"
+    beam_debounce_ms: Annotated[float, Field(ge=0, le=500)] = 5.0
+    #: Relay boards that switch on when their input is low.
+    outputs_active_low: bool = False
+    pins: GatePins = GatePins()
+
+    @field_validator("visitor_period_s")
+    @classmethod
+    def _period(cls, value: int) -> int:
+        if 86_400 % value:
+            raise ValueError("must divide a day (86400 s) so periods line up, e.g. 300, 900, "
+                             "3600")
+        return value
+
+    @model_validator(mode="after")
+    def _beams(self) -> GateSection:
+        if self.count_visitors and (self.pins.beam_outer is False
+                                    or self.pins.beam_inner is False):
+            raise ValueError("count_visitors needs both pins.beam_outer and pins.beam_inner "
+                             "(or set count_visitors = false)")
+        used = [p for p in (self.pins.red, self.pins.green, self.pins.buzzer,
+                            self.pins.beam_outer, self.pins.beam_inner) if p is not False]
+        if len({str(p) for p in used}) != len(used):
+            raise ValueError("a pin is used twice in [gate.pins]")
+        return self
 
 
 class BookdropSection(Section):
@@ -287,6 +367,7 @@ class GateConfig(DeviceBase):
     reader: ReaderSection
     ils: IlsSection | None = None
     tags: TagsSection = TagsSection()
+    gpio: GpioSection = GpioSection()
     gate: GateSection = GateSection()
 
 
