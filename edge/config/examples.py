@@ -106,14 +106,14 @@ def _agent(service: str) -> list[Line]:
     ]
 
 
-def _reader_and_tags() -> list[Line]:
+def _reader_and_tags(poll_interval_s: str = "0.2") -> list[Line]:
     return [
         "[reader]",
         ("#", N_("Item-tag reader URL: feig:///dev/ttyUSB0?baud=38400, feig+socket://host:port,")),
         ("#", N_("pcsc://READER NAME, or sim://demo for the simulator.")),
         'url = "feig:///dev/ttyUSB0?baud=38400"',
         ("#", N_("How often the pad polls, and after how many polls a tag has arrived or left.")),
-        "poll_interval_s = 0.2",
+        f"poll_interval_s = {poll_interval_s}",
         "arrive_after_polls = 1",
         "leave_after_polls = 2",
         ("#", N_("Blocks of tag memory to read on arrival (default: the whole tag).")),
@@ -140,6 +140,16 @@ def _offline() -> list[Line]:
         "max_items_per_patron = 5",
         "loan_days = 14",
         "max_offline_hours = 72.0",
+        "",
+    ]
+
+
+def _gpio() -> list[Line]:
+    return [
+        "[gpio]",
+        ("#", N_("GPIO pins through gpiozero: auto, lgpio, rpigpio, pigpio, native, or mock")),
+        ("#", N_("(simulated pins, for trying the software without the hardware).")),
+        'pin_factory = "auto"',
         "",
     ]
 
@@ -172,11 +182,44 @@ def _example(role: str) -> list[Line]:
             *_head("gate", "gate-01"),
             *_mqtt(),
             *_agent("gate"),
-            *_reader_and_tags(),
+            ("#", N_("A gate polls without pause. A reader with one antenna in each panel")),
+            ("#", N_("reports which saw the tag when the URL ends with &antennas=0x03.")),
+            *_reader_and_tags(poll_interval_s="0.02"),
+            *_gpio(),
             "[gate]",
-            ("#", N_("How long the light and buzzer sound when a secured item passes.")),
+            ("#", N_("How long the light and buzzer sound when a secured item passes, and the")),
+            ("#", N_("longest they sound while it stays in the field.")),
             "alarm_duration_s = 3.0",
+            "alarm_max_s = 30.0",
+            ("#", N_("Buzzer on or off, and its pattern: steady, pulse, fast, chirp, double.")),
+            "buzzer = true",
+            'buzzer_pattern = "pulse"',
+            ("#", N_("A secured item alarms again only after it was out of the field this long.")),
+            "rearm_after_s = 10.0",
+            ("#", N_("Ask only secured tags to answer (AFI sites), and whether a tag with an")),
+            ("#", N_("unknown AFI (another library's) alarms.")),
+            "afi_filter = true",
+            "alarm_unknown_afi = false",
+            ("#", N_("Visitor counting with the two beams; counts are sent for periods of this")),
+            ("#", N_("length, from local midnight.")),
             "count_visitors = true",
+            "visitor_period_s = 300",
+            ("#", N_("Staff alerts: the reader disconnected, a beam broken, for this long.")),
+            "reader_alert_after_s = 60.0",
+            "beam_alert_after_s = 300.0",
+            ("#", N_("Beam receivers: internal pull resistor (up, down, none) and the level")),
+            ("#", N_("when the beam is broken; relay boards that switch on when low.")),
+            'beam_pull = "up"',
+            'beam_broken_level = "high"',
+            "outputs_active_low = false",
+            "",
+            "[gate.pins]",
+            ("#", N_("BCM pin numbers (wiring in docs/gate.md); false: not fitted.")),
+            "red = 17",
+            "green = 27",
+            "buzzer = 22",
+            "beam_outer = 23",
+            "beam_inner = 24",
             "",
             *_ils(optional=True),
         ]
