@@ -92,6 +92,8 @@ class BookdropBoard:
         #: Every message received from the Pi, in order.
         self.received: list[Message] = []
         self.write: Callable[[bytes], None] | None = None
+        #: Called when an item reaches a bin (the demo takes the book off the pad).
+        self.on_sorted: Callable[[SortRecord], None] | None = None
         self._rng = random.Random(self.seed)
         self._started = 0.0
         self._wake = asyncio.Event()
@@ -207,7 +209,10 @@ class BookdropBoard:
 
     def _sort(self, message: Sort) -> None:
         def done(status: SortStatus) -> None:
-            self.sorted.append(SortRecord(message.cookie, message.bin, status))
+            record = SortRecord(message.cookie, message.bin, status)
+            self.sorted.append(record)
+            if status is SortStatus.OK and self.on_sorted is not None:
+                self.on_sorted(record)
             self._send(SortDone(message.cookie, message.bin, status))
 
         if message.bin >= self.bins:

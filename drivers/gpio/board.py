@@ -137,14 +137,16 @@ class GpioBoard:
         return line
 
     async def close(self) -> None:
-        """Every output off, every device released."""
-        for output in self._outputs:
+        """Every output off, every device released (again: nothing)."""
+        outputs, self._outputs = self._outputs, []
+        lines, self._lines = self._lines, []
+        devices, self._devices = self._devices, []
+        for output in outputs:
             await output.close()
-        for line in self._lines:
+        for line in lines:
             line.close()
-        for device in reversed(self._devices):
+        for device in reversed(devices):
             device.close()
-        self._devices.clear()
         if self.owns_factory:
             self.factory.close()
 

@@ -46,6 +46,7 @@ class InputLine:
         self.loop = loop
         self.inverted = inverted
         self._listeners: list[Listener] = []
+        self._closed = False
         self._last: bool = self._read()
         device.when_activated = self._on_edge
         device.when_deactivated = self._on_edge
@@ -60,6 +61,8 @@ class InputLine:
 
     def _on_edge(self) -> None:
         """gpiozero's thread: note the value and time, hop onto the loop."""
+        if self._closed:
+            return
         change = Change(self.name, self._read(), time.monotonic())
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody listens
             self.loop.call_soon_threadsafe(self._deliver, change)
@@ -100,8 +103,9 @@ class InputLine:
             remove()
 
     def close(self) -> None:
-        self.device.when_activated = None
-        self.device.when_deactivated = None
+        # (gpiozero warns when a callback is set to None; closing the device
+        # releases them)
+        self._closed = True
         self._listeners.clear()
 
 

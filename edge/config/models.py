@@ -318,8 +318,128 @@ class GateSection(Section):
         return self
 
 
+Route = Literal["shelf", "hold", "transit", "problem"]
+#: Routings a bin takes when its name says so and it lists none.
+DEFAULT_ROUTES: dict[str, list[Route]] = {
+    "shelf": ["shelf"], "holds": ["hold"], "hold": ["hold"], "transit": ["transit"],
+    "problem": ["problem"],
+}
+
+
+class BinSection(Section):
+    """One bin of the book drop."""
+
+    #: What staff call it (shown in alerts and health).
+    name: Annotated[str, Field(pattern=NAME_RE.pattern)]
+    #: Check-in routings sorted here: shelf, hold, transit, problem. Default
+    #: from the name (shelf, holds, transit, problem).
+    routes: list[Route] | None = None
+    #: Items it holds before it counts as full (none: only its sensor says).
+    capacity: Annotated[int, Field(ge=1, le=10_000)] | None = 60
+    #: Bin-full sensor (GPIO sorter).
+    full_pin: Pin = False
+    #: Output that turns items into this bin (GPIO sorter); false for the
+    #: bin items reach when no diverter acts.
+    diverter_pin: Pin = False
+    #: The bin's number on the sorter board (MCU sorter); default: its place
+    #: in this list, from 0.
+    mcu_bin: Annotated[int, Field(ge=0, le=255)] | None = None
+
+    @property
+    def takes(self) -> list[Route]:
+        return list(self.routes) if self.routes is not None else DEFAULT_ROUTES.get(self.name, [])
+
+
+class BookdropPins(Section):
+    """The book drop's wiring (docs/bookdrop.md); false: not fitted."""
+
+    #: Slot (chute) sensor: an item has been put in.
+    slot: Pin = 5
+    #: Green "insert a book" light.
+    ready_light: Pin = 6
+    #: Solenoid that locks the slot while the book drop cannot take items.
+    slot_lock: Pin = False
+    #: Conveyor motor (through a relay or motor driver).
+    conveyor: Pin = False
+
+
 class BookdropSection(Section):
-    bins: list[Literal["shelf", "holds", "transit", "problem"]] = ["shelf"]
+    #: gpio: diverters and sensors on the Pi's pins; mcu: a sorter board over
+    #: the firmware bridge (docs/firmware_bridge.md); none: one bin, no sorting.
+    sorter: Literal["gpio", "mcu", "none"] = "gpio"
+    #: The sorter board's serial port (pyserial URL), for sorter = "mcu".
+    mcu_port: str | None = None
+    mcu_baud: Annotated[int, Field(ge=1200, le=3_000_000)] = 115200
+    bins: list[BinSection] = [BinSection(name="shelf", routes=["shelf", "hold", "transit",
+                                                              "problem"])]
+    #: Where an item goes when its own bin is full (a bin name); none: the
+    #: book drop stops taking items until the bin is emptied.
+    overflow_bin: str | None = None
+    #: Pause after the slot sensor before reading (the book settles).
+    settle_s: Annotated[float, Field(ge=0, le=10)] = 0.3
+    #: How long to look for the item's tag before it counts as unreadable.
+    read_timeout_s: Annotated[float, Field(gt=0, le=60)] = 3.0
+    #: GPIO sorter: how long a diverter is held and the conveyor runs per item.
+    divert_s: Annotated[float, Field(gt=0, le=60)] = 1.5
+    #: MCU sorter: how long a sort may take before it is a jam.
+    sort_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    #: How long the check-in (the ILS) may take before the item is a problem.
+    checkin_timeout_s: Annotated[float, Field(gt=0, le=120)] = 20.0
+    #: Bin counts, kept across restarts; default: next to the store.
+    counts_file: Path | None = None
+    #: Staff are alerted when the reader or sorter has been gone this long.
+    alert_after_s: PositiveSeconds = 60.0
+    status_interval_s: Annotated[float, Field(ge=1, le=300)] = 30.0
+    #: Sensors: internal pull resistor and the level when active (item in
+    #: the slot, bin full).
+    sensor_pull: Pull = "up"
+    sensor_active_level: Literal["low", "high"] = "low"
+    outputs_active_low: bool = False
+    pins: BookdropPins = BookdropPins()
+
+    @field_validator("bins", mode="before")
+    @classmethod
+    def _bin_names(cls, value: object) -> object:
+        # the short form: bins = ["shelf", "holds", "transit"]
+        if isinstance(value, list):
+            return [{"name": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @model_validator(mode="after")
+    def _plan(self) -> BookdropSection:
+        names = [b.name for b in self.bins]
+        if not names:
+            raise ValueError("bins: at least one bin")
+        if len(set(names)) != len(names):
+            raise ValueError("bins: two bins have the same name")
+        taken = [route for b in self.bins for route in b.takes]
+        if len(set(taken)) != len(taken):
+            raise ValueError("bins: a routing goes to two bins")
+        if "problem" not in taken and len(self.bins) > 1:
+            raise ValueError("bins: one bin must take routing \"problem\" (items that "
+                             "cannot be checked in or read)")
+        if self.overflow_bin is not None and self.overflow_bin not in names:
+            raise ValueError(f"overflow_bin: no bin named {self.overflow_bin!r}")
+        if self.sorter == "mcu" and not self.mcu_port:
+            raise ValueError("sorter = \"mcu\" needs mcu_port (e.g. /dev/ttyACM0)")
+        if self.sorter == "gpio" and sum(b.diverter_pin is False for b in self.bins) > 1:
+            raise ValueError("sorter = \"gpio\": every bin but one needs a diverter_pin")
+        if self.sorter == "none" and len(self.bins) > 1:
+            raise ValueError("sorter = \"none\" has one bin")
+        pins = [p for p in (self.pins.slot, self.pins.ready_light, self.pins.slot_lock,
+                            self.pins.conveyor, *(b.full_pin for b in self.bins),
+                            *(b.diverter_pin for b in self.bins)) if p is not False]
+        if len({str(p) for p in pins}) != len(pins):
+            raise ValueError("a pin is used twice in [bookdrop.pins] and the bins")
+        return self
+
+    def bin_for(self, route: Route) -> BinSection:
+        """The bin a routing goes to (the problem bin for one no bin takes)."""
+        for candidate in (route, "problem"):
+            for b in self.bins:
+                if candidate in b.takes:
+                    return b
+        return self.bins[0]
 
 
 class RelaySection(Section):
@@ -377,6 +497,7 @@ class BookdropConfig(DeviceBase):
     reader: ReaderSection
     tags: TagsSection = TagsSection()
     offline: OfflineSection = OfflineSection()
+    gpio: GpioSection = GpioSection()
     bookdrop: BookdropSection = BookdropSection()
 
 
