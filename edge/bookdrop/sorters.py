@@ -41,8 +41,9 @@ class SortResult:
 class Sorter(Protocol):
     """What the book drop's service needs from its mechanics."""
 
-    #: The slot sensor exists (else the reader notices items).
-    has_slot_sensor: bool
+    @property
+    def has_slot_sensor(self) -> bool:
+        """The slot sensor exists (else the reader notices items)."""
 
     async def start(self, on_full: Callable[[int, bool], None],
                     on_fault: Callable[[str], None]) -> None:

@@ -36,6 +36,7 @@ AREAS: tuple[str, ...] = (
     "edge.cli.relay_cmd",
     "edge.cli.report_cmd",
     "edge.cli.gate_cmd",
+    "edge.cli.bookdrop_cmd",
 )
 
 log = logging.getLogger(__name__)

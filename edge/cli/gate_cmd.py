@@ -94,7 +94,7 @@ async def _serve(loaded: LoadedConfig, device: GateConfig) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    _, device = _gate(args)
+    device = _gate(args)[1]
     return asyncio.run(_hardware_test(args, device))
 
 

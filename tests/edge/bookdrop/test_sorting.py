@@ -6,6 +6,7 @@ and staff are told."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from drivers.sim.tags import SimTag
 from drivers.tags import ItemTag, encode
@@ -129,3 +130,17 @@ async def test_a_jammed_chute_is_a_critical_alert(drop) -> None:  # type: ignore
     alerts = await rig.eventually(lambda: rig.events("staff_alert"))
     assert alerts[0]["alert"] == "bookdrop_jam" and alerts[0]["severity"] == "critical"
     assert not rig.pins.pin(READY).state  # closed while the chute is blocked
+
+
+async def test_staff_empty_a_bin_from_the_command_line_while_it_runs(drop, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.edge.cli.test_bookdrop_cmd import bookdrop_toml
+    from tests.edge.cli.test_reader_cmd import smartlib
+
+    rig: Drop = await drop()
+    await rig.insert(rig.catalog[HOLD])
+    await rig.eventually(lambda: rig.service.bins["holds"].count == 1)
+    config = bookdrop_toml(tmp_path)  # the same store as the running book drop
+    result = await smartlib("bookdrop", "empty", "holds", "--config", str(config), "--json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["running_book_drop_told"] is True
+    assert rig.service.bins["holds"].count == 0
