@@ -194,21 +194,24 @@ async def _hardware_test(args: argparse.Namespace, device: BookdropConfig) -> in
     code = ExitCode.OK
     high = not section.outputs_active_low
     try:
-        outputs = [("ready light", section.pins.ready_light), ("slot lock", section.pins.slot_lock),
-                   ("conveyor", section.pins.conveyor),
-                   *((f"diverter {b.name}", b.diverter_pin) for b in section.bins)]
-        for name, where in outputs:
+        outputs = [("ready light", _("ready light"), section.pins.ready_light),
+                   ("slot lock", _("slot lock"), section.pins.slot_lock),
+                   ("conveyor", _("conveyor"), section.pins.conveyor),
+                   *((f"diverter {b.name}", _("diverter {bin}").format(bin=b.name),
+                      b.diverter_pin) for b in section.bins)]
+        for name, label, where in outputs:
             at = pin(where)
             if at is None or (section.sorter == "mcu" and name.startswith("diverter")):
                 continue
             output = board.output(at, name, active_high=high)
-            say(_("{name} (pin {pin}): on for {seconds} s").format(name=name, pin=at,
+            say(_("{name} (pin {pin}): on for {seconds} s").format(name=label, pin=at,
                                                                    seconds=args.seconds))
             await output.pulse(args.seconds)
             report["outputs"][name] = f"pin {at}"
-        sensors = [("slot", section.pins.slot),
-                   *((f"bin {b.name} full", b.full_pin) for b in section.bins)]
-        for name, where in sensors:
+        sensors = [("slot", _("slot"), section.pins.slot),
+                   *((f"bin {b.name} full", _("bin {bin} full").format(bin=b.name), b.full_pin)
+                     for b in section.bins)]
+        for name, label, where in sensors:
             at = pin(where)
             if at is None or section.sorter == "mcu":
                 continue
@@ -216,7 +219,7 @@ async def _hardware_test(args: argparse.Namespace, device: BookdropConfig) -> in
                                  active=section.sensor_active_level).active
             report["sensors"][name] = "active" if active else "inactive"
             say(_("{name} sensor (pin {pin}): {state}").format(
-                name=name, pin=at, state=_("ACTIVE") if active else _("inactive")))
+                name=label, pin=at, state=_("ACTIVE") if active else _("inactive")))
             if active:
                 code = ExitCode.FAILED
     except GpioError as exc:

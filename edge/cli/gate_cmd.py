@@ -10,13 +10,18 @@ from typing import TYPE_CHECKING, Any
 from edge.cli.common import add_json, fail, print_json
 from edge.cli.service import config_arg, load_role, open_device_store, serve_until_stopped
 from edge.errors import ExitCode
-from edge.i18n import _
+from edge.i18n import N_, _
 
 if TYPE_CHECKING:
     from drivers.gpio import GpioBoard
     from edge.cli.common import SubParsers
     from edge.config import LoadedConfig
     from edge.config.models import GateConfig
+
+
+#: What the installer reads for each part (the JSON report keeps the keys).
+LABELS = {"red": N_("red light"), "green": N_("green light"), "buzzer": N_("buzzer"),
+          "outer": N_("outer"), "inner": N_("inner")}
 
 
 def register(sub: SubParsers) -> None:
@@ -118,7 +123,7 @@ async def _hardware_test(args: argparse.Namespace, device: GateConfig) -> int:
                 continue
             output = board.output(at, name, active_high=not gate.outputs_active_low)
             say(_("{name} (pin {pin}): on for {seconds} s").format(
-                name=name, pin=at, seconds=args.seconds))
+                name=_(LABELS[name]), pin=at, seconds=args.seconds))
             output.signal(args.seconds, PATTERNS[gate.buzzer_pattern] if name == "buzzer"
                           else PATTERNS["steady"])
             await output.wait_idle()
@@ -132,7 +137,7 @@ async def _hardware_test(args: argparse.Namespace, device: GateConfig) -> int:
             broken = line.active
             report["beams"][name] = "broken" if broken else "clear"
             say(_("{name} beam (pin {pin}): {state}").format(
-                name=name, pin=at, state=_("BROKEN (blocked or misaligned)") if broken
+                name=_(LABELS[name]), pin=at, state=_("BROKEN (blocked or misaligned)") if broken
                 else _("clear")))
             if broken:
                 code = ExitCode.FAILED
