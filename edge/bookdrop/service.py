@@ -33,10 +33,11 @@ from edge.bookdrop.bins import Bins, BinState
 from edge.bookdrop.checkin import CheckIn, ReturnedItem, route_of
 from edge.bookdrop.sorters import Sorter, SortStatus
 from edge.config.models import BookdropConfig, Route
-from edge.contract import PayloadError, events
+from edge.contract import events
 from edge.contract.envelope import Event
 from edge.contract.events import Severity
 from edge.errors import EdgeError
+from edge.eventqueue import EventQueue
 from edge.i18n import _
 from edge.store import Store, StoreError
 from edge.supervisor import Supervisor
@@ -60,7 +61,7 @@ class BookdropService:
         self._clock = clock
         self.bins = Bins(self.section, counts_file(device))
         self.supervisor = Supervisor()
-        self._events: asyncio.Queue[Event] = asyncio.Queue()
+        self.events = EventQueue(store)
         self._stop: asyncio.Event | None = None
         self._changed = asyncio.Event()
         self._lingering: set[bytes] = set()
@@ -75,34 +76,13 @@ class BookdropService:
     # ---------------------------------------------------------------- events
 
     def emit(self, event: Event) -> None:
-        self._events.put_nowait(event)
+        self.events.emit(event)
 
     def alert(self, alert: str, message: str, severity: Severity = "warning",
               item: str | None = None, uid: bytes | None = None) -> None:
         log.warning("staff alert", extra={"fields": {"alert": alert, "item": item}})
         self.emit(events.staff_alert(alert=alert, message=message, severity=severity, item=item,
                                      uid=uid_hex(uid) if uid else None))
-
-    async def _event_writer(self) -> None:
-        while True:
-            event = await self._events.get()
-            try:
-                delay = 0.5
-                while True:
-                    try:
-                        await asyncio.to_thread(self.store.outbox.append, event)
-                        break
-                    except PayloadError as exc:  # a bug: the event breaks its schema
-                        log.error("event refused by its schema",
-                                  extra={"fields": {"type": event.type, "error": str(exc)}})
-                        break
-                    except (StoreError, sqlite3.Error, OSError) as exc:
-                        log.warning("cannot record an event; retrying",
-                                    extra={"fields": {"error": str(exc)}})
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 30.0)
-            finally:
-                self._events.task_done()
 
     # ------------------------------------------------------------------- run
 
@@ -120,7 +100,7 @@ class BookdropService:
         await asyncio.to_thread(warm_up)
         await self.sorter.start(self._on_full, self._on_fault)
         self.sorter.set_accepting(False)
-        self.supervisor.start("events", self._event_writer)
+        self.supervisor.start("events", self.events.run)
         self.supervisor.start("items", self._item_loop)
         self.supervisor.start("status", self._status_loop)
         self.supervisor.start("requests", self._serve_requests)
@@ -129,9 +109,7 @@ class BookdropService:
         finally:
             await self.supervisor.stop("items", "status", "requests")
             self.sorter.set_accepting(False)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(10):
-                    await self._events.join()
+            await self.events.drain()
             await self.supervisor.stop()
             await self.sorter.close()
             await self.reader.close()

@@ -40,8 +40,9 @@ from drivers.rfid import Reader, ReaderError, ReaderState, TransportError, uid_h
 from drivers.tags import decode
 from drivers.tags.security import SecurityPolicy
 from edge.config.models import GateConfig
-from edge.contract import PayloadError, events
+from edge.contract import events
 from edge.contract.envelope import Event
+from edge.eventqueue import EventQueue
 from edge.gate.detector import Detection, Detector, DetectorOptions
 from edge.gate.indicators import Indicators
 from edge.gate.visitors import VisitorPeriods
@@ -88,7 +89,7 @@ class GateService:
         self.beams: BeamPair | None = None
         self.periods: VisitorPeriods | None = None
         self.supervisor = Supervisor()
-        self._events: asyncio.Queue[Event] = asyncio.Queue()
+        self.events = EventQueue(store)
         self._pending: list[_Pending] = []
         self._passages: deque[Passage] = deque(maxlen=32)
         self._stop: asyncio.Event | None = None
@@ -99,7 +100,6 @@ class GateService:
         self._beam_alerted = False
         #: What the gate has done since it started.
         self.alarms = 0
-        self.events_written = 0
         self.last_alarm: tuple[str, str] | None = None
 
     # --------------------------------------------------------------- set-up
@@ -131,7 +131,7 @@ class GateService:
                                       self._zone).isoformat(timespec="milliseconds")
 
     def emit(self, event: Event) -> None:
-        self._events.put_nowait(event)
+        self.events.emit(event)
 
     def request_stop(self) -> None:
         if self._stop is not None:
@@ -152,7 +152,7 @@ class GateService:
         self.detector.on_detect = lambda _detection: self.indicators.alarm()
         remove = self.reader.add_state_listener(self._reader_state)
         self._reader_state(self.reader.state)
-        self.supervisor.start("events", self._event_writer)
+        self.supervisor.start("events", self.events.run)
         self.supervisor.start("reader", self._reader_loop)
         self.supervisor.start("status", self._status_loop)
         if self.periods is not None:
@@ -170,9 +170,7 @@ class GateService:
         if self.periods is not None:
             for event in self.periods.flush(self._wall()):
                 self.emit(event)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(10):
-                await self._events.join()
+        await self.events.drain()
         await self.supervisor.stop()
         if self.beams is not None:
             self.beams.close()
@@ -301,33 +299,6 @@ class GateService:
             uid=uid_hex(d.uid) if d.uid else None, item=pending.item, owner=pending.owner,
             antenna=d.antenna, detected_at=self.now_iso(d.wall), security=d.security,
             afi=d.afi, direction=direction))
-
-    # --------------------------------------------------------------- events
-
-    async def _event_writer(self) -> None:
-        while True:
-            event = await self._events.get()
-            try:
-                await self._append(event)
-            finally:
-                self._events.task_done()
-
-    async def _append(self, event: Event) -> None:
-        delay = 0.5
-        while True:
-            try:
-                await asyncio.to_thread(self.store.outbox.append, event)
-                self.events_written += 1
-                return
-            except PayloadError as exc:  # a bug: the event breaks its schema
-                log.error("event refused by its schema", extra={"fields": {
-                    "type": event.type, "error": str(exc)}})
-                return
-            except (StoreError, sqlite3.Error, OSError) as exc:
-                log.warning("cannot record an event; retrying in %.1f s", delay,
-                            extra={"fields": {"type": event.type, "error": str(exc)}})
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
 
     # --------------------------------------------------------------- status
 

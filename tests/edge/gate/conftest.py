@@ -121,6 +121,11 @@ async def gate(tmp_path: Path, feig: FeigBench,  # noqa: F811
         task = asyncio.create_task(service.run())
         rig = GateRig(feig, mock_pins, store, service, task, catalog)
         rigs.append(rig)
+        if settings.get("count_visitors", True):
+            # the beams' receivers are pulled up, high when broken: aligned beams read low
+            await rig.eventually(lambda: service.beams is not None)
+            for beam in (OUTER, INNER):
+                await mock_pins.drive(beam, False)
         if wait:
             await rig.eventually(lambda: service.reader.state.value == "connected")
         return rig

@@ -14,7 +14,9 @@ async def test_health_shows_the_reader_and_the_last_alarm(gate) -> None:  # type
 
     async def reader_ok() -> dict[str, tuple[str, str | None]] | None:
         status = await rig.status()
-        return status if status.get("reader", ("",))[0] == "ok" else None
+        # the components are written one after the other: wait for both
+        ok = all(status.get(part, ("",))[0] == "ok" for part in ("reader", "gate"))
+        return status if ok else None
 
     status = await rig.eventually(reader_ok)
     assert "connected" in (status["reader"][1] or "")
