@@ -68,6 +68,8 @@ class BookdropService:
         self._down_since: dict[str, float] = {}
         self._alerted: set[str] = set()
         self.accepting = False
+        self._busy = False
+        self._reader_opened = False
         #: Items sorted since start, by bin; problems; the last item handled.
         self.sorted: dict[str, int] = {b.name: 0 for b in self.bins.bins}
         self.problems = 0
@@ -129,16 +131,22 @@ class BookdropService:
             tags = await self._next_item()
             if tags is None:
                 continue
-            self.accepting = False  # one item at a time: the slot closes
-            self.sorter.set_accepting(False)
-            await self._handle(tags)
-            await self._wait_chute_clear()
+            self._busy = True  # one item at a time: the slot closes
+            self._update_accepting()
+            try:
+                await self._handle(tags)
+                await self._wait_chute_clear()
+            finally:
+                self._busy = False
 
     async def _open_reader(self) -> None:
+        """Open the reader until it answers; once opened, it reconnects by
+        itself after losing the link."""
         delay = 0.5
-        while self.reader.state is not ReaderState.CONNECTED:
+        while not self._reader_opened:
             try:
                 await self.reader.open()
+                self._reader_opened = True
             except ReaderError as exc:
                 log.warning("cannot open the book drop's reader; retrying in %.1f s", delay,
                             extra={"fields": {"url": self.reader.url, "error": str(exc)}})
@@ -148,7 +156,7 @@ class BookdropService:
     def _update_accepting(self) -> None:
         sorter_ok = self.sorter.status()[0] != "down"
         accepting = (self.reader.state is ReaderState.CONNECTED and sorter_ok
-                     and self.bins.accepting)
+                     and self.bins.accepting and not self._busy)
         if accepting != self.accepting:
             log.info("book drop %s", "open" if accepting else "closed")
         self.accepting = accepting
