@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 from edge.cli.common import add_json, fail, print_json
@@ -56,6 +58,19 @@ def register(sub: SubParsers) -> None:
                       help=_("how long each output stays on (default 0.5)"))
     add_json(test)
     test.set_defaults(handler=_test)
+    board = actions.add_parser(
+        "simulate-board", help=_("run an emulated sorter board on a serial pty"),
+        description=_("Run an emulated book-drop sorter board (the firmware bridge's device "
+                      "side) on a socat pty pair, for trying the book drop or rehearsing the "
+                      "hardware acceptance checks without a board: set mcu_port to PATH. "
+                      "Until Ctrl-C or SIGTERM."))
+    board.add_argument("--pty", required=True, metavar=_("PATH"),
+                       help=_("the serial device to create, e.g. /tmp/ttySORTER"))
+    board.add_argument("--bins", type=int, default=4, help=_("bins on the board (default 4)"))
+    board.add_argument("--capacity", type=int, default=None,
+                       help=_("items a bin holds before its full sensor trips"))
+    add_json(board)
+    board.set_defaults(handler=_simulate_board)
     parser.set_defaults(handler=_run)
 
 
@@ -280,3 +295,69 @@ async def _reader_check(device: BookdropConfig, report: dict[str, Any], say: Any
     say(_("reader {url}: connected, {count} tags in the chute").format(
         url=device.reader.url, count=len(tags)))
     return ExitCode.OK
+
+
+async def _simulate_board(args: argparse.Namespace) -> int:
+    import shutil
+    import signal
+    import sys
+
+    from firmware_bridge.emulator import BookdropBoard, PtyBoard
+
+    socat = shutil.which("socat")
+    if socat is None:
+        return fail(_("socat is needed for a serial pty (apt install socat)"),
+                    ExitCode.UNAVAILABLE)
+    device = args.pty + ".device"
+    taken = _clear_stale_links(args.pty, device)
+    if taken is not None:
+        return fail(_("{path} exists; is another simulator running?").format(path=taken),
+                    ExitCode.USAGE)
+    proc = await asyncio.create_subprocess_exec(
+        socat, f"pty,raw,echo=0,link={args.pty}", f"pty,raw,echo=0,link={device}",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    port: PtyBoard | None = None
+    try:
+        for _attempt in range(500):
+            if _all_exist(args.pty, device):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            return fail(_("socat did not create the pty pair"), ExitCode.UNAVAILABLE)
+        port = await PtyBoard(BookdropBoard(bins=args.bins, bin_capacity=args.capacity),
+                              device).start()
+        if args.json:
+            print_json({"mcu_port": args.pty, "bins": args.bins})
+        else:
+            print(_("sorter board on {path} ({bins} bins)").format(path=args.pty,
+                                                                  bins=args.bins))
+        sys.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        if port is not None:
+            await port.close()
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+        _clear_stale_links(args.pty, device, all_links=True)
+    return int(ExitCode.INTERRUPTED)
+
+
+def _all_exist(*paths: str) -> bool:
+    return all(os.path.exists(p) for p in paths)
+
+
+def _clear_stale_links(*paths: str, all_links: bool = False) -> str | None:
+    """Remove the links a killed simulator left (or, with ``all_links``, our
+    own); return a path that exists and is not such a link."""
+    for path in paths:
+        if os.path.islink(path) and (all_links or not os.path.exists(path)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        elif os.path.lexists(path) and not all_links:
+            return path
+    return None

@@ -96,3 +96,31 @@ async def test_the_installation_test_greets_the_sorter_board(tmp_path: Path,
     report = json.loads(result.stdout)
     assert report["board"]["bins"] == 4 and report["board"]["firmware"] == "smartlib-sim 1.0"
     assert report["board"]["inputs"] == [False] * 5
+
+
+async def test_the_simulated_board_answers_like_a_board(tmp_path: Path) -> None:
+    import asyncio
+    import signal
+    import sys
+
+    from firmware_bridge import LinkOptions, McuLink
+
+    path = str(tmp_path / "ttySORTER")
+    proc = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("smartlib")), "--lang", "en", "bookdrop",
+        "simulate-board", "--pty", path, "--bins", "3", "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        first = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert first.strip() == b"{"
+        async with McuLink(path, LinkOptions(ping_interval_s=0)) as link:
+            assert link.info is not None and link.info.bins == 3
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+        assert proc.returncode == 130
+        assert not await asyncio.to_thread(Path(path).exists)  # the pty pair is gone with it
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
