@@ -138,6 +138,8 @@ class MqttConnection:
         self._misc: asyncio.TimerHandle | None = None
         #: What the broker allows in flight towards it (CONNACK Receive Maximum).
         self.server_receive_maximum = 65535
+        #: The broker kept our session (subscriptions, queued messages).
+        self.session_present = False
 
     # -------------------------------------------------------------- opening
 
@@ -249,10 +251,11 @@ class MqttConnection:
 
     # ---------------------------------------------------------- callbacks
 
-    def _handle_connect(self, _c: paho.Client, _u: Any, _flags: Any, reason: ReasonCode,
+    def _handle_connect(self, _c: paho.Client, _u: Any, flags: Any, reason: ReasonCode,
                         props: Properties | None) -> None:
         if self._connack.done():
             return
+        self.session_present = bool(getattr(flags, "session_present", False))
         code = _code(reason)
         if code >= 0x80:
             self._connack.set_exception(ConnectFailedError(
