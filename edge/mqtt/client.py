@@ -76,6 +76,23 @@ class Message:
     user_properties: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
+class _CoalescingClient(paho.Client):
+    """paho's client writing into a buffer that :class:`MqttConnection`
+    flushes once per turn of the loop: a burst of publishes or
+    acknowledgements becomes one TLS record and one system call instead of
+    one per packet (paho writes packet by packet)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outbuf = bytearray()
+
+    def _sock_send(self, buf: bytes | bytearray) -> int:
+        if self._sock is None:
+            raise ConnectionError("self._sock is None")
+        self.outbuf += buf
+        return len(buf)
+
+
 def _message(msg: paho.MQTTMessage) -> Message:
     props = getattr(msg, "properties", None)
     response = getattr(props, "ResponseTopic", None) if props is not None else None
@@ -109,8 +126,9 @@ class MqttConnection:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._on_message = on_message
-        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=settings.client_id,
-                                   protocol=paho.MQTTv5, manual_ack=manual_ack)
+        self._client = _CoalescingClient(CallbackAPIVersion.VERSION2,
+                                         client_id=settings.client_id, protocol=paho.MQTTv5,
+                                         manual_ack=manual_ack)
         self._client.max_inflight_messages_set(max_inflight)
         self._client.max_queued_messages_set(0)
         if settings.username is not None:
@@ -194,6 +212,8 @@ class MqttConnection:
     def _socket_close(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
         if self._loop.is_closed():  # paho's __del__, after the loop is gone
             return
+        if threading.get_ident() == self._loop_thread and self._sock is sock:
+            self._flush(final=True)  # e.g. the DISCONNECT paho just wrote
         if threading.get_ident() != self._loop_thread:
             self._loop.call_soon_threadsafe(self._unwatch, sock)
         else:
@@ -242,6 +262,32 @@ class MqttConnection:
 
     def _writable(self) -> None:
         self._client.loop_write()
+        self._flush()
+
+    def _flush(self, final: bool = False) -> None:
+        """Send what paho wrote into the buffer; keep watching for
+        writability while some of it is left."""
+        buf = self._client.outbuf
+        sock = self._sock
+        if not buf or sock is None:
+            return
+        try:
+            sent = sock.send(buf)
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+            sent = 0
+        except OSError as exc:
+            buf.clear()
+            if not final:
+                log.debug("write failed: %s", exc)
+                self._teardown()
+            return
+        del buf[:sent]
+        if final:
+            return
+        if buf:
+            self._loop.add_writer(sock, self._writable)
+        elif not self._client.want_write():
+            self._loop.remove_writer(sock)
 
     def _tick(self) -> None:
         if self.closed.done():
