@@ -230,6 +230,8 @@ def main() -> int:
                     first_at, first_seen = now, seen
                     cpu_before = {name: cpu_s(pid) for name, pid in watched.items()}
                 last_at = now
+                if os.environ.get("BENCH_TRACE"):
+                    print(f"  {now - (first_at or now):6.2f} s: {seen}", flush=True)
                 time.sleep(0.2)
             peak_kb = max(peak_kb, rss_kb(agent.pid))
             if seen < opts.events or first_at is None or last_at is None:

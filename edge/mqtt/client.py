@@ -158,6 +158,7 @@ class MqttConnection:
         self.server_receive_maximum = 65535
         #: The broker kept our session (subscriptions, queued messages).
         self.session_present = False
+        self._reading_paused = False
 
     # -------------------------------------------------------------- opening
 
@@ -204,6 +205,10 @@ class MqttConnection:
             sock.close()
             return
         self._sock = sock
+        try:  # writes are coalesced here already; Nagle would only delay them
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            log.debug("TCP_NODELAY not set", exc_info=True)
         self._loop.add_reader(sock, self._readable)
         if self._client.want_write():
             self._loop.add_writer(sock, self._writable)
@@ -252,7 +257,7 @@ class MqttConnection:
         sock = self._sock
         for _ in range(READ_BURST):
             self._client.loop_read()
-            if sock is None or self._sock is not sock:
+            if sock is None or self._sock is not sock or self._reading_paused:
                 return
             if isinstance(sock, ssl.SSLSocket) and sock.pending():
                 continue
@@ -409,6 +414,18 @@ class MqttConnection:
         future: asyncio.Future[list[int]] = self._loop.create_future()
         self._subscribes[mid] = future
         return await future
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket (back-pressure: TCP and the broker hold
+        what comes meanwhile)."""
+        if self._sock is not None and not self._reading_paused:
+            self._reading_paused = True
+            self._loop.remove_reader(self._sock)
+
+    def resume_reading(self) -> None:
+        if self._sock is not None and self._reading_paused and not self.closed.done():
+            self._reading_paused = False
+            self._loop.add_reader(self._sock, self._readable)
 
     def ack(self, mid: int, qos: int = 1) -> None:
         """Acknowledge a received QoS 1 message (``manual_ack`` connections)."""

@@ -133,12 +133,17 @@ class Relay:
         conn = self.conn
         if conn is not None:
             self.queue.put_nowait((conn, msg))
+            if self.queue.qsize() >= 2 * self.settings.batch_max:
+                # Let the writer catch up: it shares the interpreter with us.
+                conn.pause_reading()
 
     # -------------------------------------------------------------- writing
 
     async def _writer(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            if self.queue.qsize() < self.settings.batch_max and self.conn is not None:
+                self.conn.resume_reading()
             items = [await self.queue.get()]
             # Linger a moment for company: one transaction and one thread hop
             # per batch, not per message, when messages trickle in one by one.
