@@ -87,6 +87,8 @@ class Agent:
         self._tasks: set[asyncio.Task[None]] = set()
         self.outcome = Outcome.STOPPED
         self.conn: MqttConnection | None = None
+        #: Set while connected and subscribed to its commands and receipts.
+        self.ready = asyncio.Event()
         self.broker = events.Component("unknown", "not connected yet")
         self.alarm = False
         self.restarted_services: list[str] = []
@@ -192,6 +194,7 @@ class Agent:
                 log.warning("connection to the broker lost", extra={"fields": {
                     "error": str(exc)}})
             finally:
+                self.ready.clear()
                 self.conn = None
                 conn.abort()
             self.broker = events.Component("down", "connection lost", self.now_iso())
@@ -211,6 +214,7 @@ class Agent:
             log.error("the broker refused a subscription", extra={"fields": {
                 "codes": codes}})
         log.info("connected to the broker")
+        self.ready.set()
         await self._on_connected(conn)
         drain = asyncio.ensure_future(self._drain_forever(conn))
         try:

@@ -66,6 +66,8 @@ class Relay:
         self.queue: asyncio.Queue[tuple[MqttConnection, Message]] = asyncio.Queue()
         self.counts: Counter[str] = Counter()
         self.conn: MqttConnection | None = None
+        #: Set while connected and subscribed.
+        self.subscribed = asyncio.Event()
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:
@@ -121,10 +123,12 @@ class Relay:
                         "codes": codes}})
                 log.info("relay connected and subscribed", extra={"fields": {
                     "group": group}})
+                self.subscribed.set()
                 await conn.closed
             except MqttError as exc:
                 log.warning("connection lost: %s", exc)
             finally:
+                self.subscribed.clear()
                 self.conn = None
                 conn.abort()
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
