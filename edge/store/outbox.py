@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from edge.contract.envelope import MAX_EVENT_BYTES, Event, PayloadError, encode_payload
 from edge.contract.ids import Uuid7Source
+from edge.contract.receipts import runs
 from edge.store.db import Database
 
 if TYPE_CHECKING:
@@ -196,10 +197,10 @@ class Outbox:
             if attempted:
                 conn.executemany(
                     "UPDATE outbox SET attempts = attempts + 1, sent_ms = COALESCE(sent_ms, ?) "
-                    "WHERE seq BETWEEN ? AND ?", [(now, a, b) for a, b in _runs(attempted)])
+                    "WHERE seq BETWEEN ? AND ?", [(now, a, b) for a, b in runs(attempted)])
             if acked:
                 conn.executemany("UPDATE outbox SET acked_ms = ? WHERE seq BETWEEN ? AND ? AND "
-                                 "acked_ms IS NULL", [(now, a, b) for a, b in _runs(acked)])
+                                 "acked_ms IS NULL", [(now, a, b) for a, b in runs(acked)])
 
     def mark_refused(self, seq: int, reason: str) -> None:
         """The broker refused the event for good (e.g. not authorised): keep it,
@@ -289,18 +290,6 @@ class Outbox:
         return RetentionReport(pending, policy.capacity, deleted, dropped,
                                alarm=pending >= policy.alarm_at,
                                over_capacity=pending > policy.capacity)
-
-
-def _runs(seqs: Sequence[int]) -> list[tuple[int, int]]:
-    """Sequence numbers as (first, last) runs of consecutive ones: events are
-    sent and acknowledged mostly in order, so a batch is one or a few runs."""
-    runs: list[tuple[int, int]] = []
-    for seq in sorted(set(seqs)):
-        if runs and seq == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], seq)
-        else:
-            runs.append((seq, seq))
-    return runs
 
 
 def _bump(conn: sqlite3.Connection, name: str, by: int) -> None:
