@@ -36,7 +36,7 @@ from edge.config.models import CentralConfig
 from edge.contract.envelope import PayloadError, decode_json_object
 from edge.contract.receipts import encode_receipt
 from edge.contract.state import State
-from edge.contract.topics import TopicError, parse_topic, receipt_topic, relay_filters
+from edge.contract.topics import Topic, TopicError, parse_topic, receipt_topic, relay_filters
 from edge.mqtt.client import Message, MqttConnection
 from edge.mqtt.errors import ConnectFailedError, MqttError
 from edge.mqtt.settings import mqtt_settings
@@ -68,6 +68,8 @@ class Relay:
         self.conn: MqttConnection | None = None
         #: Set while connected and subscribed.
         self.subscribed = asyncio.Event()
+        #: Parsed topics (a device sends a handful of them, again and again).
+        self._topics: dict[str, Topic] = {}
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:
@@ -221,10 +223,15 @@ class Relay:
         return batch
 
     def _classify(self, msg: Message, batch: Received) -> None:
-        try:
-            topic = parse_topic(msg.topic, self.prefix)
-        except TopicError as exc:
-            raise PayloadError("bad_topic", "", str(exc)) from None
+        topic = self._topics.get(msg.topic)
+        if topic is None:
+            try:
+                topic = parse_topic(msg.topic, self.prefix)
+            except TopicError as exc:
+                raise PayloadError("bad_topic", "", str(exc)) from None
+            if len(self._topics) >= 100_000:
+                self._topics.clear()
+            self._topics[msg.topic] = topic
         if topic.kind == "state":
             obj = decode_json_object(msg.payload, self.settings.max_payload_bytes)
             self.validator.check_state(obj)
