@@ -31,6 +31,7 @@ from edge.agent.receipts import Receipts
 from edge.agent.services import ServiceManager, Systemd
 from edge.config import LoadedConfig
 from edge.config.models import MqttSection
+from edge.contract import commands as contract
 from edge.contract import events
 from edge.contract.state import State
 from edge.contract.topics import command_topic, receipt_topic, state_topic
@@ -330,8 +331,6 @@ class Agent:
         change = await asyncio.to_thread(self.changes.current)
         if change is None:
             return
-        from edge.contract import commands as contract
-
         if change.state == reconfig.APPLYING:
             down = [name for name, unit in self.settings.services.items()
                     if not await self.services.is_active(unit)]
