@@ -80,6 +80,8 @@ class Drainer:
         self._topics: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._rewind = False
+        #: The flush at the end of the last run (awaited before the store closes).
+        self.last_flush: asyncio.Future[None] | None = None
 
     def wake(self) -> None:
         """Something was appended in this process: look now, not at the next poll."""
@@ -173,7 +175,9 @@ class Drainer:
                 if isinstance(outcome, int) and outcome < 0x80 and outcome != NO_SUBSCRIBERS:
                     acked.append(seq)
             if acked or attempted:
-                await asyncio.shield(self._flush(acked, attempted))
+                # Even when cancelled: the PUBACKs received are worth keeping.
+                self.last_flush = asyncio.ensure_future(self._flush(acked, attempted))
+                await asyncio.shield(self.last_flush)
 
     async def _flush(self, acked: list[int], attempted: list[int]) -> None:
         batch_acked, batch_attempted = list(acked), list(attempted)

@@ -150,6 +150,8 @@ class Agent:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.drainer.last_flush is not None:
+            await asyncio.gather(self.drainer.last_flush, return_exceptions=True)
         conn = self.conn
         if conn is not None and conn.connected:
             reason = "restart" if self.outcome is Outcome.RESTART else "shutdown"
