@@ -25,6 +25,7 @@ PURE = (
     *(f"drivers/sip2/{name}" for name in (
         "errors", "checksum", "folding", "fields", "messages", "codec", "requests", "results",
         "dialects", "settings")),
+    "edge/contract",
 )
 
 
@@ -55,6 +56,8 @@ def test_contracts_hold_on_the_real_tree(tree: Path) -> None:
     ("edge/_bad.py", "import kiosk\n", "Nothing imports kiosk"),
     ("drivers/tags/_bad.py", "import serial\n", "Pure codecs"),
     ("drivers/tags/_bad.py", "from drivers.sim import x\n", "Pure codecs"),
+    ("edge/contract/_bad.py", "import jsonschema\n", "Pure codecs"),
+    ("edge/contract/_bad.py", "from edge.mqtt import client\n", "Pure codecs"),
 ])
 def test_a_violation_breaks_the_contract(tree: Path, where: str, code: str, contract: str) -> None:
     (tree / where).write_text(code)

@@ -32,6 +32,9 @@ AREAS: tuple[str, ...] = (
     "edge.cli.reader_cmd",
     "edge.cli.sip2_cmd",
     "edge.cli.ils_sim_cmd",
+    "edge.cli.agent_cmd",
+    "edge.cli.relay_cmd",
+    "edge.cli.report_cmd",
 )
 
 log = logging.getLogger(__name__)

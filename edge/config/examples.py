@@ -89,6 +89,23 @@ def _mqtt() -> list[Line]:
     ]
 
 
+def _agent(service: str) -> list[Line]:
+    return [
+        "[agent]",
+        ("#", N_("The edge agent. Events the outbox keeps while the centre is unreachable")),
+        ("#", N_("(health telemetry is dropped first, transactions never), and when it")),
+        ("#", N_("raises the alarm.")),
+        "outbox_capacity = 200000",
+        "outbox_alarm_ratio = 0.8",
+        "keep_acked_hours = 72.0",
+        ("#", N_("Services remote commands may restart; also restarted after a remote")),
+        ("#", N_("configuration change, which is rolled back if they do not come back.")),
+        f'services = {{ {service} = "smartlib-{service}.service" }}',
+        "config_confirm_s = 60.0",
+        "",
+    ]
+
+
 def _reader_and_tags() -> list[Line]:
     return [
         "[reader]",
@@ -133,6 +150,7 @@ def _example(role: str) -> list[Line]:
             *_head("kiosk", "kiosk-01"),
             *_ils(),
             *_mqtt(),
+            *_agent("kiosk"),
             *_reader_and_tags(),
             "[patron]",
             ("#", N_("Patron cards: pcsc://READER NAME or nfc://usb; none for keyboard only.")),
@@ -153,6 +171,7 @@ def _example(role: str) -> list[Line]:
         return [
             *_head("gate", "gate-01"),
             *_mqtt(),
+            *_agent("gate"),
             *_reader_and_tags(),
             "[gate]",
             ("#", N_("How long the light and buzzer sound when a secured item passes.")),
@@ -166,6 +185,7 @@ def _example(role: str) -> list[Line]:
             *_head("bookdrop", "bookdrop-01"),
             *_ils(),
             *_mqtt(),
+            *_agent("bookdrop"),
             *_reader_and_tags(),
             *_offline(),
             "[bookdrop]",
@@ -182,6 +202,8 @@ def _example(role: str) -> list[Line]:
             'database_url = "sqlite:////var/lib/smartlib/relay.db"',
             ("#", N_("Relays in the same group share the load (MQTT v5 shared subscription).")),
             'shared_group = "relays"',
+            ("#", N_("Larger messages are refused and counted.")),
+            "max_payload_bytes = 65536",
             "",
             *_ils(optional=True),
         ]

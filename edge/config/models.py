@@ -102,6 +102,64 @@ class MqttSection(Section):
     keepalive_s: Annotated[int, Field(ge=5, le=3600)] = 30
     health_interval_s: PositiveSeconds = 60.0
     topic_prefix: str = "smartlib/v1"
+    #: MQTT client id; default ``{site}.{device}``.
+    client_id: str | None = None
+    connect_timeout_s: PositiveSeconds = 10.0
+    #: Seconds between reconnection attempts: doubles from min to max (with jitter).
+    reconnect_min_s: PositiveSeconds = 1.0
+    reconnect_max_s: PositiveSeconds = 60.0
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value or value.startswith("/") or value.endswith("/") or any(
+                c in value for c in "+#$"):
+            raise ValueError("a topic prefix such as smartlib/v1 (no wildcards, no '/' at "
+                             "either end)")
+        return value
+
+
+class AgentSection(Section):
+    """The edge agent: outbox draining, retention and remote commands."""
+
+    #: QoS 1 messages in flight before their PUBACKs (capped by the broker's).
+    max_inflight: Annotated[int, Field(ge=1, le=1000)] = 100
+    #: Events read from the outbox at a time.
+    batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
+    #: Pending events the outbox holds before it drops health telemetry.
+    outbox_capacity: Annotated[int, Field(ge=100, le=10_000_000)] = 200_000
+    #: Raise the alarm when the outbox is this full.
+    outbox_alarm_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
+    #: Acknowledged events kept on the device (history, re-sending).
+    keep_acked_hours: Annotated[float, Field(ge=0, le=24 * 365)] = 72.0
+    #: An event the broker acknowledged but the centre has not receipted
+    #: within this time is sent again (the broker lost it). 0: trust the
+    #: broker's acknowledgement alone.
+    confirm_timeout_s: Annotated[float, Field(ge=0, le=86_400)] = 120.0
+    retention_interval_s: PositiveSeconds = 30.0
+    #: Longest a command may take before the agent answers "failed".
+    command_timeout_s: PositiveSeconds = 30.0
+    #: How long a new configuration has to come up before it is rolled back.
+    config_confirm_s: PositiveSeconds = 60.0
+    #: How long to wait for the kiosk to show a lock change.
+    lock_ack_timeout_s: PositiveSeconds = 5.0
+    #: Services remote commands may restart, name -> systemd unit. They are
+    #: also restarted when a new configuration is applied.
+    services: dict[str, str] = {}
+    systemctl: Path = Path("/usr/bin/systemctl")
+    #: A component whose service has not reported for this long shows as unknown.
+    status_stale_s: PositiveSeconds = 300.0
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, unit in value.items():
+            if not NAME_RE.match(name) or name == "agent":
+                raise ValueError(f"service name {name!r}: letters, digits, - and _ "
+                                 "(and not 'agent', which is this service)")
+            if not re.match(r"^[A-Za-z0-9@_.:-]+\.service$", unit):
+                raise ValueError(f"{unit!r} is not a systemd service unit name")
+        return value
 
 
 class ReaderSection(Section):
@@ -193,6 +251,14 @@ class RelaySection(Section):
     database_url: str = "sqlite:////var/lib/smartlib/relay.db"
     #: MQTT v5 shared-subscription group: relays in one group share the load.
     shared_group: Annotated[str, Field(pattern=NAME_RE.pattern)] = "relays"
+    #: Larger messages are refused (and counted).
+    max_payload_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 65536
+    #: Messages stored per database transaction, at most.
+    batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+    #: QoS 1 messages the broker may send before the relay acknowledges them.
+    receive_maximum: Annotated[int, Field(ge=1, le=65535)] = 1000
+    #: Seconds to wait for the ILS when naming an alarmed item.
+    title_timeout_s: PositiveSeconds = 3.0
 
 
 class DeviceBase(Section):
@@ -205,6 +271,7 @@ class DeviceBase(Section):
     logging: LoggingSection = LoggingSection()
     store: StoreSection = StoreSection()
     mqtt: MqttSection | None = None
+    agent: AgentSection = AgentSection()
 
 
 class KioskConfig(DeviceBase):

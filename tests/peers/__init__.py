@@ -1,2 +1,3 @@
-"""Reusable real peers for tests (pty pairs, pcscd with vpcd, ...): plain
-modules of fixtures, pulled into an area's conftest.py."""
+"""Reusable real peers for tests (pty pairs, pcscd with vpcd, mosquitto,
+PostgreSQL...): plain modules of fixtures, pulled into an area's conftest.py
+with imports of the fixtures it needs."""

@@ -1,0 +1,11 @@
+"""Alembic environment of the device store: run by :mod:`edge.store.migrate`
+with an open SQLAlchemy connection in ``config.attributes["connection"]``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=None, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
