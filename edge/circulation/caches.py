@@ -24,6 +24,7 @@ PIN_ROUNDS: Final = 50_000
 
 @dataclass(frozen=True, slots=True)
 class CachedPatron:
+    credential_id: str
     patron_id: str
     name: str | None
     language: str | None
@@ -67,47 +68,50 @@ class Caches:
 
     # ------------------------------------------------------------- patrons
 
-    def patron(self, patron_id: str) -> CachedPatron | None:
-        rows = self.db.query(
-            "SELECT patron_id, name, language, blocked, block_reason, pin_hash IS NOT NULL, "
-            "updated_ms FROM circulation_patrons WHERE patron_id = ?", (patron_id,))
+    _PATRON = ("SELECT credential_id, patron_id, name, language, blocked, block_reason, "
+               "pin_hash IS NOT NULL, updated_ms FROM circulation_patrons")
+
+    def patron(self, credential_id: str) -> CachedPatron | None:
+        rows = self.db.query(f"{self._PATRON} WHERE credential_id = ?", (credential_id,))
         if not rows:
             return None
-        pid, name, language, blocked, reason, has_pin, updated = rows[0]
-        return CachedPatron(str(pid), name, language, bool(blocked), reason, bool(has_pin),
-                            int(updated))
+        key, pid, name, language, blocked, reason, has_pin, updated = rows[0]
+        return CachedPatron(str(key), str(pid), name, language, bool(blocked), reason,
+                            bool(has_pin), int(updated))
 
-    def remember_patron(self, patron_id: str, *, name: str | None, language: str | None,
-                        blocked: bool, block_reason: str | None,
+    def remember_patron(self, credential_id: str, patron_id: str, *, name: str | None,
+                        language: str | None, blocked: bool, block_reason: str | None,
                         accepted_pin: str | None = None) -> None:
-        """What the ILS just said about a patron; ``accepted_pin`` when the
-        ILS confirmed that PIN (its hash is kept for offline checks)."""
+        """What the ILS just said about the patron a credential names;
+        ``accepted_pin`` when the ILS confirmed that PIN (its hash is kept
+        for offline checks)."""
         pin_hash = pin_salt = None
         if accepted_pin:
             salt = secrets.token_bytes(16)
             pin_hash, pin_salt = _pin_hash(accepted_pin, salt), salt.hex()
         with self.db.write() as conn:
             conn.execute(
-                "INSERT INTO circulation_patrons (patron_id, name, language, blocked, "
-                "block_reason, pin_hash, pin_salt, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(patron_id) DO UPDATE SET name = excluded.name, language = "
+                "INSERT INTO circulation_patrons (credential_id, patron_id, name, language, "
+                "blocked, block_reason, pin_hash, pin_salt, updated_ms) VALUES (?, ?, ?, ?, ?, "
+                "?, ?, ?, ?) ON CONFLICT(credential_id) DO UPDATE SET patron_id = "
+                "excluded.patron_id, name = excluded.name, language = "
                 "excluded.language, blocked = excluded.blocked, block_reason = "
                 "excluded.block_reason, pin_hash = COALESCE(excluded.pin_hash, pin_hash), "
                 "pin_salt = COALESCE(excluded.pin_salt, pin_salt), updated_ms = "
                 "excluded.updated_ms",
-                (patron_id, name, language, int(blocked), block_reason, pin_hash, pin_salt,
-                 self._now_ms()))
+                (credential_id, patron_id, name, language, int(blocked), block_reason, pin_hash,
+                 pin_salt, self._now_ms()))
 
-    def forget_pin(self, patron_id: str) -> None:
+    def forget_pin(self, credential_id: str) -> None:
         """The ILS refused the PIN we knew: it changed."""
         with self.db.write() as conn:
             conn.execute("UPDATE circulation_patrons SET pin_hash = NULL, pin_salt = NULL "
-                         "WHERE patron_id = ?", (patron_id,))
+                         "WHERE credential_id = ?", (credential_id,))
 
-    def check_pin(self, patron_id: str, pin: str) -> bool | None:
+    def check_pin(self, credential_id: str, pin: str) -> bool | None:
         """True/False against the cached hash; None when no PIN is cached."""
         rows = self.db.query("SELECT pin_hash, pin_salt FROM circulation_patrons WHERE "
-                             "patron_id = ?", (patron_id,))
+                             "credential_id = ?", (credential_id,))
         if not rows or rows[0][0] is None:
             return None
         stored, salt = str(rows[0][0]), bytes.fromhex(str(rows[0][1]))
@@ -115,7 +119,6 @@ class Caches:
 
     def blocked_patrons(self) -> list[CachedPatron]:
         """The cached list of blocked patrons (offline mode refuses them)."""
-        return [CachedPatron(str(p), n, lang, True, r, bool(h), int(u)) for p, n, lang, r, h, u in
-                self.db.query("SELECT patron_id, name, language, block_reason, pin_hash IS NOT "
-                              "NULL, updated_ms FROM circulation_patrons WHERE blocked = 1 "
-                              "ORDER BY patron_id")]
+        return [CachedPatron(str(k), str(p), n, lang, bool(b), r, bool(h), int(u))
+                for k, p, n, lang, b, r, h, u in self.db.query(
+                    f"{self._PATRON} WHERE blocked = 1 ORDER BY credential_id")]

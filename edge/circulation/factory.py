@@ -61,14 +61,18 @@ def settings_from_config(loaded: LoadedConfig) -> CirculationSettings:
 
 def service_from_config(loaded: LoadedConfig, *, reader: Reader | None = None,
                         card_reader: CardReader | None = None, open_cards: bool = True,
+                        with_reader: bool = True,
                         checkpoint: Checkpoint = no_checkpoint) -> CirculationService:
     """A service for the kiosk or book drop described by ``loaded``. It owns
     the store it opens (closed with the service). ``reader`` and
-    ``card_reader`` replace the configured devices (tests, the demo)."""
+    ``card_reader`` replace the configured devices (tests, the demo);
+    ``with_reader=False`` leaves the item reader out (a replay from the
+    command line: transactions are then refused, recovery of tag steps
+    waits for the service)."""
     device = loaded.device
     settings = settings_from_config(loaded)
     assert isinstance(device, (KioskConfig, BookdropConfig))
-    if reader is None:
+    if reader is None and with_reader:
         try:
             reader = make_reader(device.reader.url)
         except ReaderConfigError as exc:

@@ -107,7 +107,7 @@ def patron_from_sip(result: PatronInformationResult, patron_id: str,
         id=result.patron_identifier or patron_id, name=result.personal_name or None,
         language=SIP_LANGUAGES.get(str(result.language).lower()),
         email=result.email_address or None, blocked=blocked,
-        block_reason=" / ".join(result.screen_message) or None if blocked else None,
+        block_reason=(" / ".join(result.screen_message) or None) if blocked else None,
         flags=result.patron_status, fines=result.fee_amount, currency=result.currency_type,
         screen_messages=result.screen_message, pin=pin)
 
@@ -143,7 +143,8 @@ class Identifier:
         patron = patron_from_sip(result, patron_id, pin)
         accepted = pin if pin is not None and result.valid_patron_password else None
         await asyncio.to_thread(
-            self.caches.remember_patron, patron.id, name=patron.name, language=patron.language,
+            self.caches.remember_patron, patron_id, patron.id, name=patron.name,
+            language=patron.language,
             blocked=patron.blocked, block_reason=patron.block_reason, accepted_pin=accepted)
         return IdentifyResult("ok", patron=patron, patron_id=patron.id,
                               reason=Reason.PATRON_BLOCKED if patron.blocked else None,
@@ -159,11 +160,12 @@ class Identifier:
                                       patron_id=patron_id)
             if await asyncio.to_thread(self.caches.check_pin, patron_id, pin) is False:
                 return IdentifyResult("refused", reason=Reason.PIN_WRONG, patron_id=patron_id)
-        patron = Patron(id=patron_id, name=cached.name if cached else None,
+        patron = Patron(id=cached.patron_id if cached else patron_id,
+                        name=cached.name if cached else None,
                         language=cached.language if cached else None,
                         blocked=bool(cached and cached.blocked),
                         block_reason=cached.block_reason if cached else None,
                         offline=True, pin=pin)
-        return IdentifyResult("ok", patron=patron, patron_id=patron_id,
+        return IdentifyResult("ok", patron=patron, patron_id=patron.id,
                               reason=Reason.PATRON_BLOCKED if patron.blocked else None,
                               detail=patron.block_reason)

@@ -123,7 +123,9 @@ class Recovery:
     async def _tag_states(self, entry: Entry) -> list[TagState]:
         tags = self.engine.tags
         if tags is None:
-            return ["unknown"] * len(entry.uids)
+            if not entry.uids:
+                return []
+            raise _Postpone("no item reader here")
         try:
             return await tags.states(entry.uids)
         except TransportError as exc:

@@ -135,16 +135,17 @@ class CirculationService:
             await self.flush()
         await self._refresh_status()
         if self.watcher is not None:
-            self._spawn(self._keep_reader(), "reader")
-        self._spawn(self._watch_ils(), "ils probe")
-        self._spawn(self.store.requests.serve(
-            {"flush_offline_queue": offline_queue_handler(self)}), "control requests")
-        self._spawn(self._watch_lock(), "kiosk lock")
-        self._spawn(self._report_status(), "status board")
+            self._spawn("reader", self._keep_reader)
+        self._spawn("ILS probe", self._watch_ils)
+        self._spawn("control requests", self.store.requests.serve,
+                    {"flush_offline_queue": offline_queue_handler(self)})
+        self._spawn("kiosk lock", self._watch_lock)
+        self._spawn("status board", self._report_status)
         if self.card_reader is not None:
-            self._spawn(self._watch_cards(self.card_reader), "patron cards")
+            self._spawn("patron cards", self._watch_cards, self.card_reader)
 
     async def close(self) -> None:
+        self._started = False
         tasks, self._tasks = list(self._tasks), set()
         for task in tasks:
             task.cancel()
@@ -156,7 +157,6 @@ class CirculationService:
             await self.reader.close()
         if self._own_store:
             self.store.close()
-        self._started = False
 
     async def __aenter__(self) -> CirculationService:
         await self.start()
@@ -389,10 +389,10 @@ class CirculationService:
         if state != self._reader_state:
             self._reader_state = state
             self._emit(ReaderChanged(state, error))
-            self._spawn(self._report("reader"), "status report")
+            self._spawn("status report", self._report, "reader")
 
     def _ils_changed(self, online: bool) -> None:
-        self._spawn(self._after_ils_change(online), "ILS change")
+        self._spawn("ILS change", self._after_ils_change, online)
 
     async def _after_ils_change(self, online: bool) -> None:
         await self._refresh_status()
@@ -403,7 +403,7 @@ class CirculationService:
             await self.flush()
 
     def _queue_changed(self) -> None:
-        self._spawn(self._refresh_status(), "queue status")
+        self._spawn("queue status", self._refresh_status)
 
     async def _refresh_status(self) -> None:
         counts = await asyncio.to_thread(self.journal.counts)
@@ -420,14 +420,21 @@ class CirculationService:
 
     # ------------------------------------------------------------ tasks
 
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        task = asyncio.create_task(self._supervised(work, name), name=name)
+    def _spawn(self, name: str, work: Callable[..., Coroutine[Any, Any, None]],
+               *args: Any) -> None:
+        """Run ``work(*args)`` as a supervised task (not once closing). The
+        coroutine is made inside the task, so a task cancelled before it
+        starts leaves no coroutine never awaited."""
+        if not self._started:
+            return
+        task = asyncio.create_task(self._supervised(name, work, *args), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _supervised(self, work: Coroutine[Any, Any, None], name: str) -> None:
+    async def _supervised(self, name: str, work: Callable[..., Coroutine[Any, Any, None]],
+                          *args: Any) -> None:
         try:
-            await work
+            await work(*args)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the task supervisor: log with the traceback

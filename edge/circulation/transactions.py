@@ -290,11 +290,17 @@ class Engine:
         """Put tags back to secured after a failed checkout write."""
         if self.tags is None:
             return True
-        try:
-            await self.tags.set_all(uids, True)
-        except ReaderError:
-            return False
-        return True
+        ok = True
+        for uid in uids:
+            try:
+                state = await self.tags.state(uid)
+                if state == "absent":
+                    ok = False
+                elif state != "secured":
+                    await self.tags.set(uid, True)
+            except ReaderError:
+                ok = False
+        return ok
 
     async def _write_tags(self, job: Job, *, secured: bool) -> None:
         if self.tags is not None and job.unit.uids:

@@ -39,7 +39,8 @@ async def sim_hardware() -> AsyncIterator[SimServer]:
 
 
 def kiosk_toml(*, ils_port: int, reader_url: str, store: Path, role: str = "kiosk",
-               extra: str = "", offline: str = "", patron: str = "") -> str:
+               extra: str = "", offline: str = "", patron: str = "",
+               probe_interval_s: float = 0.1) -> str:
     """A device configuration for the demo ILS and simulated hardware."""
     text = f"""
 role = "{role}"
@@ -71,7 +72,7 @@ poll_interval_s = {POLL_S}
 leave_after_polls = 2
 
 [offline]
-probe_interval_s = 0.1
+probe_interval_s = {probe_interval_s}
 {offline}
 """
     if role == "kiosk":

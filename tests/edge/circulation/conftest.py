@@ -42,6 +42,15 @@ async def place(rig: Rig, service: CirculationService, *items: str) -> None:
                    what=f"{items} read from the pad")
 
 
+async def only(rig: Rig, service: CirculationService, *items: str) -> None:
+    """Clear the pad, put ``items`` on it, wait until the stack is just them."""
+    rig.hardware.clear()
+    await place(rig, service, *items)
+    expected = {rig.tag(item).uid.hex().upper() for item in items}
+    await wait_for(lambda: {t.uid for t in service.stack.tags} == expected,
+                   what=f"the pad to hold only {items}")
+
+
 async def patron(service: CirculationService, card_hex: str, pin: str | None = None) -> Patron:
     found = await service.identify(CardUid(bytes.fromhex(card_hex)), pin)
     assert found.status == "ok", found

@@ -66,7 +66,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "circulation_patrons",
-        sa.Column("patron_id", sa.String(64), primary_key=True),
+        # The id the device's rules make of a credential (card UID, barcode):
+        # all it has to go on offline. patron_id is what the ILS calls them.
+        sa.Column("credential_id", sa.String(64), primary_key=True),
+        sa.Column("patron_id", sa.String(64), nullable=False),
         sa.Column("name", sa.String(200)),
         sa.Column("language", sa.String(8)),
         sa.Column("blocked", sa.Boolean, nullable=False, server_default="0"),
