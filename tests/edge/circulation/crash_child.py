@@ -16,7 +16,7 @@ import signal
 import sys
 
 from edge.circulation.factory import service_from_config
-from edge.circulation.model import CardUid
+from edge.circulation.model import CardUid, StackChanged
 from edge.config.loader import load
 
 
@@ -33,8 +33,10 @@ def main() -> None:
     async def run() -> None:
         service = service_from_config(load(config), checkpoint=checkpoint)
         async with service:
-            while {t.uid for t in service.stack.tags if t.read} != set(uids):
-                await asyncio.sleep(0.01)
+            async for event in service.events():  # wait until the stack is read
+                if isinstance(event, StackChanged) and {
+                        t.uid for t in event.stack.tags if t.read} == set(uids):
+                    break
             if operation == "checkout":
                 found = await service.identify(CardUid(bytes.fromhex("04A1B2C3D4E5F6")))
                 assert found.patron is not None

@@ -24,7 +24,6 @@ from tests.conftest import CliResult
 from tests.edge.circulation.conftest import CARD_P0001, only, patron, place, start_service
 from tests.peers.circulation import Rig, wait_for
 
-
 #: The demo library's clock: SIP2 dates are its local time.
 LIBRARY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
