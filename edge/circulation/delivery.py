@@ -18,7 +18,7 @@ from drivers.printer import PrinterError, PrinterOptions, columns, print_lines
 from edge.circulation.receipt import Receipt
 from edge.circulation.settings import CirculationSettings
 from edge.config.models import PrinterSection, SmtpSection
-from edge.i18n import translator
+from edge.i18n import N_, translator
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ async def print_receipt(settings: CirculationSettings, receipt: Receipt) -> bool
 def receipt_email(receipt: Receipt, section: SmtpSection, to: str) -> EmailMessage:
     t = translator(receipt.language).gettext
     message = EmailMessage()
-    message["Subject"] = t("Receipt from {library}").format(library=receipt.library_name)
+    message["Subject"] = t(N_("Receipt from {library}")).format(library=receipt.library_name)
     sender = Address(section.from_name or receipt.library_name, addr_spec=section.from_address)
     message["From"] = sender
     message["To"] = to

@@ -51,11 +51,12 @@ class Receipt:
     def text(self, width: int = 42) -> list[str]:
         """The receipt as lines of at most ``width`` characters."""
         t = translator(self.language).gettext
-        out = [self.library_name, t("Receipt") + " " + self.time.strftime("%d/%m/%Y %H:%M")]
+        when = self.time.strftime("%d/%m/%Y %H:%M")
+        out = [self.library_name, t(N_("Receipt")) + " " + when]
         if self.patron_name:
-            out.append(t("Reader: {name}").format(name=self.patron_name))
+            out.append(t(N_("Reader: {name}")).format(name=self.patron_name))
         if self.patron_number:
-            out.append(t("Card: {number}").format(number=self.patron_number))
+            out.append(t(N_("Card: {number}")).format(number=self.patron_number))
         out.append("-" * width)
         for operation in ("checkout", "renew", "checkin"):
             chosen = [line for line in self.lines if line.operation == operation]
@@ -66,17 +67,18 @@ class Receipt:
                 title = line.title or line.pii
                 out += textwrap.wrap(f"* {title}", width, subsequent_indent="  ") or ["*"]
                 if line.status in ("done", "queued") and line.due is not None:
-                    out.append("  " + t("Due: {date}").format(date=line.due.strftime("%d/%m/%Y")))
+                    due = line.due.strftime("%d/%m/%Y")
+                    out.append("  " + t(N_("Due: {date}")).format(date=due))
                 if line.status == "refused":
-                    out.append("  " + t("Not done") + (f" ({line.reason.code})"
-                                                        if line.reason else ""))
+                    code = f" ({line.reason.code})" if line.reason else ""
+                    out.append("  " + t(N_("Not done")) + code)
                 elif line.status == "queued":
-                    out.append("  " + t("Recorded offline"))
+                    out.append("  " + t(N_("Recorded offline")))
             out.append("")
         if self.offline:
-            out += textwrap.wrap(t("The library system was offline: these transactions are "
-                                   "sent to it as soon as it is back."), width)
-        out.append(t("Thank you!"))
+            out += textwrap.wrap(t(N_("The library system was offline: these transactions "
+                                      "are sent to it as soon as it is back.")), width)
+        out.append(t(N_("Thank you!")))
         return out
 
 
