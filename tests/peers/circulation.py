@@ -70,11 +70,9 @@ keepalive_s = 3600.0
 url = "{reader_url}"
 poll_interval_s = {POLL_S}
 leave_after_polls = 2
-
-[offline]
-probe_interval_s = {probe_interval_s}
-{offline}
 """
+    if role in ("kiosk", "bookdrop"):
+        text += f"\n[offline]\nprobe_interval_s = {probe_interval_s}\n{offline}\n"
     if role == "kiosk":
         text += f"\n[patron]\n{patron}\n"
     return text + extra
