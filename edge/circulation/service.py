@@ -472,8 +472,10 @@ class CirculationService:
             async for event in stream:
                 if not isinstance(event, CardEvent):
                     continue
-                if event.text:
+                if event.text:  # a card number written on the card
                     self._emit(CardPresented(ScannedCode(event.text, "nfc-text")))
+                elif event.uri:  # a digital library card on a phone
+                    self._emit(CardPresented(ScannedCode(event.uri, "nfc-uri")))
                 elif event.uid is not None:
                     self._emit(CardPresented(CardUid(event.uid, event.reader)))
 
