@@ -16,9 +16,8 @@ from drivers.sim.nfc_card import HcePhone, NfcUdpField, Ntag213, ndef_message
 from drivers.sip2.messages import Message
 from edge.circulation.factory import service_from_config
 from edge.circulation.model import CardPresented, IlsChanged, TypedNumber
-from edge.circulation.service import CirculationService
 from tests.edge.circulation.conftest import start_service
-from tests.peers.circulation import Rig
+from tests.peers.circulation import Rig, wait_for
 
 
 @pytest.fixture
@@ -71,10 +70,7 @@ async def test_an_ils_that_says_it_is_off_line(rig: Rig) -> None:
         found = await service.identify(TypedNumber("P0001"))
         assert found.patron is not None and found.patron.offline
         rig.ils.acs_status = original  # type: ignore[method-assign]
-        await asyncio.sleep(0)
-        async with asyncio.timeout(10):
-            while not service.status().offline.ils_online:
-                await asyncio.sleep(0.05)
+        await wait_for(lambda: service.status().offline.ils_online, what="the ILS back")
     finally:
         await service.close()
 
