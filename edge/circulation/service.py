@@ -19,23 +19,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
 
-from drivers.cards import CardPresented as CardEvent
 from drivers.cards import CardReader
 from drivers.rfid import Reader, ReaderState
 from drivers.rfid.errors import ReaderError
 from edge.circulation.account import Accounts
+from edge.circulation.background import Background
 from edge.circulation.caches import Caches
 from edge.circulation.errors import IlsUnavailable
 from edge.circulation.identify import Identifier, PatronRules
 from edge.circulation.ilslink import IlsLink
 from edge.circulation.model import (
-    CardPresented,
-    CardUid,
     Credential,
     IdentifyResult,
     IlsChanged,
@@ -44,9 +41,7 @@ from edge.circulation.model import (
     OfflineStatus,
     Operation,
     Patron,
-    QueueChanged,
     ReaderChanged,
-    ScannedCode,
     ServiceEvent,
     ServiceStatus,
     Stack,
@@ -72,7 +67,7 @@ log = logging.getLogger(__name__)
 SUBSCRIBER_BACKLOG = 1000
 
 
-class CirculationService:
+class CirculationService(Background):
     """``clock`` returns the library's local time (aware). ``checkpoint`` is
     called after each durable step of a transaction (tests)."""
 
@@ -375,22 +370,6 @@ class CirculationService:
 
     # ------------------------------------------------------------ events
 
-    def _emit(self, event: ServiceEvent) -> None:
-        for queue in self._subscribers:
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
-                log.warning("a subscriber is not reading; event dropped")
-
-    def _stack_changed(self, stack: Stack) -> None:
-        self._emit(StackChanged(stack))
-
-    def _reader_event(self, state: str, error: str | None) -> None:
-        if state != self._reader_state:
-            self._reader_state = state
-            self._emit(ReaderChanged(state, error))
-            self._spawn("status report", self._report, "reader")
-
     def _ils_changed(self, online: bool) -> None:
         self._spawn("ILS change", self._after_ils_change, online)
 
@@ -405,53 +384,7 @@ class CirculationService:
     def _queue_changed(self) -> None:
         self._spawn("queue status", self._refresh_status)
 
-    async def _refresh_status(self) -> None:
-        counts = await asyncio.to_thread(self.journal.counts)
-        now = self.clock()
-        since = self.ils.offline_since
-        status = OfflineStatus(
-            ils_online=self.ils.online, offline_since=since.replace(tzinfo=None) if since
-            else None, queued=counts.queued, conflicts=counts.conflicts + counts.failed,
-            unfinished=counts.unfinished,
-            accepting=self.ils.online or self.policy.accepting(since, now))
-        if status != self._status:
-            self._status = status
-            self._emit(QueueChanged(status))
-
     # ------------------------------------------------------------ tasks
-
-    def _spawn(self, name: str, work: Callable[..., Coroutine[Any, Any, None]],
-               *args: Any) -> None:
-        """Run ``work(*args)`` as a supervised task (not once closing). The
-        coroutine is made inside the task, so a task cancelled before it
-        starts leaves no coroutine never awaited."""
-        if not self._started:
-            return
-        task = asyncio.create_task(self._supervised(name, work, *args), name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _supervised(self, name: str, work: Callable[..., Coroutine[Any, Any, None]],
-                          *args: Any) -> None:
-        try:
-            await work(*args)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the task supervisor: log with the traceback
-            log.exception("circulation task failed", extra={"fields": {"task": name}})
-
-    async def _keep_reader(self) -> None:
-        """Open the reader until it answers, then poll the pad."""
-        assert self.reader is not None and self.watcher is not None
-        delay = 0.5
-        while self.reader.state is not ReaderState.CONNECTED:
-            try:
-                await self.reader.open()
-            except ReaderError as exc:
-                self._reader_event(ReaderState.DISCONNECTED.value, str(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-        await self.watcher.run()
 
     async def _watch_ils(self) -> None:
         interval = self.settings.offline.probe_interval_s
@@ -461,41 +394,3 @@ class CirculationService:
                 await self.ils.probe()
             elif self._status.unfinished:
                 await self.recover()
-
-    async def _watch_lock(self) -> None:
-        async for state in self.store.kiosk_lock.changes():
-            self._lock_state = state
-            self._emit(LockChanged(state.locked, state.reason, state.version))
-
-    async def _watch_cards(self, reader: CardReader) -> None:
-        async with contextlib.aclosing(reader.events()) as stream:
-            async for event in stream:
-                if not isinstance(event, CardEvent):
-                    continue
-                if event.text:  # a card number written on the card
-                    self._emit(CardPresented(ScannedCode(event.text, "nfc-text")))
-                elif event.uri:  # a digital library card on a phone
-                    self._emit(CardPresented(ScannedCode(event.uri, "nfc-uri")))
-                elif event.uid is not None:
-                    self._emit(CardPresented(CardUid(event.uid, event.reader)))
-
-    async def _report_status(self) -> None:
-        while True:
-            await self._report("ils")
-            await self._report("reader")
-            await asyncio.sleep(self.settings.status_interval_s)
-
-    async def _report(self, component: str) -> None:
-        board = self.store.status
-        if component == "ils":
-            status = self._status
-            if status.ils_online:
-                await asyncio.to_thread(board.report, "ils", "ok", None)
-            else:
-                detail = f"offline since {status.offline_since}; {status.queued} queued"
-                await asyncio.to_thread(board.report, "ils", "degraded" if status.accepting
-                                        else "down", detail)
-        elif self.reader is not None:
-            ok = self._reader_state == ReaderState.CONNECTED.value
-            await asyncio.to_thread(board.report, "reader", "ok" if ok else "down",
-                                    None if ok else self._reader_state)
