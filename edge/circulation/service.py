@@ -108,6 +108,9 @@ class CirculationService(Background):
         self._status = OfflineStatus(True, None, 0, 0, 0, True)
         self._reader_state = reader.state.value if reader is not None else "absent"
         self._started = False
+        #: PII -> (operation, patron, result) of what was done to items still
+        #: on the pad, so a repeated request does not do it twice.
+        self._recent: dict[str, tuple[Operation, str | None, ItemResult]] = {}
 
     # ================================================================ life cycle
 
@@ -316,21 +319,26 @@ class CirculationService(Background):
         wanted = [item.pii for item in stack.items] if items is None else list(items)
         if not wanted:
             return TransactionResult(operation, patron_id=pid, reason=Reason.NOTHING_TO_DO)
-        refused: list[ItemResult] = []
+        settled: list[ItemResult] = []
         units: list[Unit] = []
         for pii in dict.fromkeys(wanted):
             item = stack.item(pii)
-            if item is None:
-                refused.append(ItemResult(pii, "refused", reason=Reason.NOT_ON_PAD))
+            earlier = self._recent.get(pii)
+            if earlier is not None and earlier[:2] == (operation, pid):
+                # Asked again (a second tap) while the item never left the pad:
+                # the answer stands; nothing is done or recorded twice.
+                settled.append(earlier[2])
+            elif item is None:
+                settled.append(ItemResult(pii, "refused", reason=Reason.NOT_ON_PAD))
             elif not item.complete:
-                refused.append(ItemResult(pii, "refused", item.title, Reason.SET_INCOMPLETE,
+                settled.append(ItemResult(pii, "refused", item.title, Reason.SET_INCOMPLETE,
                                           uids=item.uids, missing_parts=item.missing_parts))
             else:
                 units.append(Unit(pii, item.uids, item.title))
-        return await self._run(operation, patron, units, refused)
+        return await self._run(operation, patron, units, settled)
 
     async def _run(self, operation: Operation, patron: Patron | None, units: list[Unit],
-                   refused: list[ItemResult]) -> TransactionResult:
+                   settled: list[ItemResult]) -> TransactionResult:
         pid = patron.id if patron else None
         if self._lock_state.locked:
             return TransactionResult(operation, patron_id=pid, reason=Reason.DEVICE_LOCKED)
@@ -344,9 +352,20 @@ class CirculationService(Background):
             else:
                 done, offline = await self.engine.run(operation, patron, units)
         await self._refresh_status()
+        on_pad = {item.pii for item in self.stack.items}
+        for result in done:
+            if result.status in ("done", "queued") and result.pii in on_pad:
+                self._recent[result.pii] = (operation, pid, result)
         order = {unit.pii: i for i, unit in enumerate(units)}
-        results = sorted(done, key=lambda r: order.get(r.pii, 0)) + refused
+        results = sorted(done, key=lambda r: order.get(r.pii, 0)) + settled
         return TransactionResult(operation, tuple(results), pid, offline)
+
+    def _stack_changed(self, stack: Stack) -> None:
+        if self._recent:
+            present = {item.pii for item in stack.items}
+            for pii in [p for p in self._recent if p not in present]:
+                del self._recent[pii]
+        super()._stack_changed(stack)
 
     def _refuse_all(self, operation: Operation, patron: Patron, items: Sequence[str] | None,
                     reason: Reason, detail: str | None) -> TransactionResult:
