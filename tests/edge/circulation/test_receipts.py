@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import socket
+import ssl
 import unicodedata
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -169,17 +170,44 @@ def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
     return AuthResult(success=ok, handled=False)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:  # aiosmtpd checks its own port, so it cannot take 0
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 def smtp_server() -> Any:
     inbox = Inbox()
-    with socket.socket() as probe:  # aiosmtpd checks its own port, so it cannot take 0
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticate,
-                            auth_require_tls=False)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(),
+                            authenticator=authenticate, auth_require_tls=False)
     controller.start()
     try:
         yield controller, inbox
+    finally:
+        controller.stop()
+
+
+async def test_the_receipt_goes_over_starttls(tls_certificates: Any) -> None:
+    inbox = Inbox()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls_certificates.server_cert, tls_certificates.server_key)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, authenticator=authenticate)
+    controller.start()
+    try:
+        section = SmtpSection(host="127.0.0.1", port=controller.port, security="starttls",
+                              ca_file=tls_certificates.ca, login_user="kiosk01",
+                              from_address="kiosk@tvtphn.example.vn")
+        assert await email_receipt(settings(smtp=section, smtp_password="s3cret-SMTP"),
+                                   a_receipt("en"), to="staff@tvtphn.example.vn")
+        [(_, to, message)] = inbox.messages
+        assert to == ["staff@tvtphn.example.vn"]
+        assert message["Subject"] == "Receipt from Thư viện Thành phố Hà Nội"
+        # a server whose certificate the CA did not sign is refused
+        untrusted = section.model_copy(update={"ca_file": None})
+        assert not await email_receipt(settings(smtp=untrusted, smtp_password="s3cret-SMTP"),
+                                       a_receipt("en"), to="staff@tvtphn.example.vn")
     finally:
         controller.stop()
 
