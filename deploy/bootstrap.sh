@@ -30,6 +30,7 @@ deb_test=(
   openssl                                      # test certificates for TLS
   libusb-1.0-0                                 # nfcpy
   fonts-dejavu-core                            # receipts in image mode (Vietnamese glyphs)
+  systemd                                      # systemd-analyze verify of the units
 )
 deb_demo=(xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-dejavu-core)
 

@@ -1,5 +1,5 @@
 """Checkout, return and renewal of several items as journaled transactions
-(docs/adr/0008-circulation-journal.md).
+(docs/adr/0009-circulation-journal.md).
 
 Online, each item goes: journal entry (durable) -> ILS -> ``ils_done``
 (durable) -> the tag's security state written and read back -> ``done`` with

@@ -229,10 +229,8 @@ def _example(role: str) -> list[Line]:
             'database_url = "sqlite:////var/lib/smartlib/relay.db"',
             ("#", N_("Relays in the same group share the load (MQTT v5 shared subscription).")),
             'shared_group = "relays"',
-            ("#", N_("Larger messages are refused and counted; how long the broker keeps")),
-            ("#", N_("a stopped relay's messages.")),
+            ("#", N_("Larger messages are refused and counted.")),
             "max_payload_bytes = 65536",
-            "session_expiry_s = 604800",
             "",
             *_ils(optional=True),
         ]

@@ -132,6 +132,10 @@ class AgentSection(Section):
     outbox_alarm_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
     #: Acknowledged events kept on the device (history, re-sending).
     keep_acked_hours: Annotated[float, Field(ge=0, le=24 * 365)] = 72.0
+    #: An event the broker acknowledged but the centre has not receipted
+    #: within this time is sent again (the broker lost it). 0: trust the
+    #: broker's acknowledgement alone.
+    confirm_timeout_s: Annotated[float, Field(ge=0, le=86_400)] = 120.0
     retention_interval_s: PositiveSeconds = 30.0
     #: Longest a command may take before the agent answers "failed".
     command_timeout_s: PositiveSeconds = 30.0
@@ -318,8 +322,6 @@ class RelaySection(Section):
     batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
     #: QoS 1 messages the broker may send before the relay acknowledges them.
     receive_maximum: Annotated[int, Field(ge=1, le=65535)] = 1000
-    #: How long the broker keeps a stopped relay's queue.
-    session_expiry_s: Annotated[int, Field(ge=0, le=30 * 86400)] = 7 * 86400
     #: Seconds to wait for the ILS when naming an alarmed item.
     title_timeout_s: PositiveSeconds = 3.0
 
