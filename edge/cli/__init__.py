@@ -37,6 +37,7 @@ AREAS: tuple[str, ...] = (
     "edge.cli.report_cmd",
     "edge.cli.gate_cmd",
     "edge.cli.bookdrop_cmd",
+    "edge.cli.offline_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -140,6 +140,8 @@ def _offline() -> list[Line]:
         "max_items_per_patron = 5",
         "loan_days = 14",
         "max_offline_hours = 72.0",
+        ("#", N_("How often to ask whether the ILS is back (seconds).")),
+        "probe_interval_s = 5.0",
         "",
     ]
 
@@ -167,6 +169,13 @@ def _example(role: str) -> list[Line]:
             '# card_reader_url = "pcsc://ACS ACR1252 1S CL Reader PICC 0"',
             "pin_required = true",
             'id_prefix = ""',
+            ("#", N_("Card UIDs as hex or decimal, in the byte order the card sends (msb) or")),
+            ("#", N_("reversed (lsb); a CSV table 'credential,patron id' is looked up first;")),
+            ("#", N_("scanned or typed codes must match id_pattern (group 'id': the number).")),
+            'uid_byte_order = "msb"',
+            'uid_format = "hex"',
+            '# lookup_file = "/etc/smartlib/cards.csv"',
+            '# id_pattern = "(?:smartlib:card:)?(?P<id>[0-9A-Za-z]{4,20})"',
             "",
             *_offline(),
             "[kiosk]",
@@ -176,6 +185,24 @@ def _example(role: str) -> list[Line]:
             ("#", N_("Ask the reader how many items are on the pad, and compare with the tags.")),
             "ask_item_count = false",
             "fullscreen = true",
+            "",
+            ("#", N_("Receipt printer (ESC/POS): file:///dev/usb/lp0, usb://04b8:0e15,")),
+            ("#", N_("socket://HOST:9100 or serial:///dev/ttyS0?baud=19200. Mode text prints")),
+            ("#", N_("Vietnamese in the printer's TCVN-3 code pages; mode image draws it with")),
+            ("#", N_("a TrueType font, for printers without them.")),
+            "# [printer]",
+            '# url = "usb://04b8:0e15"',
+            '# profile = "TM-T20II"',
+            '# mode = "text"',
+            "# width_px = 576",
+            "",
+            ("#", N_("Mail server for e-mailed receipts (password: the secret smtp_password).")),
+            "# [smtp]",
+            '# host = "mail.example.vn"',
+            "# port = 587",
+            '# security = "starttls"',
+            '# login_user = "kiosk@example.vn"',
+            '# from_address = "kiosk@example.vn"',
         ]
     if role == "gate":
         return [
@@ -312,6 +339,7 @@ def _example(role: str) -> list[Line]:
             'mqtt_username = "hn-tvtp-kiosk-01"',
             'mqtt_password = "change-me"',
             'staff_pin = "246810"',
+            '# smtp_password = "change-me"',
         ]
     raise ValueError(role)
 

@@ -208,6 +208,8 @@ class OfflineSection(Section):
     max_items_per_patron: Annotated[int, Field(ge=0, le=100)] = 5
     loan_days: Annotated[int, Field(ge=1, le=365)] = 14
     max_offline_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
+    #: How often an offline device asks whether the ILS is back.
+    probe_interval_s: Annotated[float, Field(ge=0.05, le=3600)] = 5.0
 
 
 class PatronSection(Section):
@@ -219,6 +221,22 @@ class PatronSection(Section):
     id_prefix: str = ""
     uid_byte_order: Literal["msb", "lsb"] = "msb"
     uid_format: Literal["hex", "decimal"] = "hex"
+    #: CSV file of ``credential,patron id`` lines (card UIDs written as the
+    #: rules above format them, barcodes as printed), consulted first.
+    lookup_file: Path | None = None
+    #: Regular expression a scanned or typed code must match; its group
+    #: ``id`` (else the whole match) is the card number.
+    id_pattern: str | None = None
+
+    @field_validator("id_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
     @field_validator("card_reader_url")
     @classmethod
@@ -227,6 +245,53 @@ class PatronSection(Section):
             known = ", ".join(sorted(CARD_SCHEMES))
             raise ValueError(f"unknown card reader scheme; known: {known}")
         return value
+
+
+PRINTER_SCHEMES = frozenset({"file", "usb", "socket", "serial"})
+
+
+class PrinterSection(Section):
+    """The receipt printer (ESC/POS), opened from a URL:
+    ``file:///dev/usb/lp0``, ``usb://04b8:0e15``, ``socket://host:9100``,
+    ``serial:///dev/ttyS0?baud=19200``."""
+
+    url: str
+    #: python-escpos printer profile (code pages, paper width), e.g. TM-T20II.
+    profile: str = "TM-T20II"
+    #: ``text``: characters in the printer's code pages (TCVN-3 for
+    #: Vietnamese); ``image``: the receipt rendered as a bitmap with ``font``.
+    mode: Literal["text", "image"] = "text"
+    #: Printable width in dots (576 for 80 mm paper, 384 for 58 mm).
+    width_px: Annotated[int, Field(ge=128, le=2048)] = 576
+    #: TrueType font for image mode; it must cover Vietnamese.
+    font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    font_size_px: Annotated[int, Field(ge=8, le=96)] = 24
+    cut: bool = True
+    timeout_s: PositiveSeconds = 10.0
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = value.partition("://")[0].lower()
+        if scheme not in PRINTER_SCHEMES:
+            known = ", ".join(sorted(PRINTER_SCHEMES))
+            raise ValueError(f"unknown printer scheme {scheme!r}; known: {known}")
+        return value
+
+
+class SmtpSection(Section):
+    """The mail server receipts are sent through. The password is a secret
+    (``smtp_password``)."""
+
+    host: str
+    port: Port = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    tls_verify: bool = True
+    ca_file: Path | None = None
+    login_user: str | None = None
+    from_address: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    from_name: str | None = None
+    timeout_s: PositiveSeconds = 15.0
 
 
 class KioskSection(Section):
@@ -482,6 +547,8 @@ class KioskConfig(DeviceBase):
     patron: PatronSection = PatronSection()
     offline: OfflineSection = OfflineSection()
     kiosk: KioskSection = KioskSection()
+    printer: PrinterSection | None = None
+    smtp: SmtpSection | None = None
 
 
 class GateConfig(DeviceBase):
