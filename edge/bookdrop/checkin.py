@@ -34,6 +34,9 @@ class ReturnedItem:
     antenna: int
     #: Every tag of this item that was read (a multi-part set has one per part).
     uids: tuple[bytes, ...] = ()
+    #: Each of those tags decoded, in the order of ``uids`` (set information:
+    #: which parts of a set are here).
+    tags: tuple[ItemTag, ...] = ()
 
 
 class CheckIn(Protocol):

@@ -220,10 +220,11 @@ class BookdropService:
             known = items.get(decoded.pii)
             if known is None:
                 items[decoded.pii] = ReturnedItem(tag.uid, decoded, tag.dsfid, tag.antenna,
-                                                  (tag.uid,))
+                                                  (tag.uid,), (decoded,))
             else:
                 items[decoded.pii] = ReturnedItem(known.uid, known.tag, known.dsfid,
-                                                  known.antenna, (*known.uids, tag.uid))
+                                                  known.antenna, (*known.uids, tag.uid),
+                                                  (*known.tags, decoded))
         return list(items.values()), unreadable
 
     async def _handle(self, tags: list[InventoryTag]) -> None:
@@ -259,6 +260,11 @@ class BookdropService:
             return "problem"
         route = route_of(routing)
         log.info("checked in", extra={"fields": {"item": pii, "route": route}})
+        if routing.action == "alert":
+            self.alert("bookdrop_problem_item", _(
+                "Item {item} is in the problem bin: {why}.").format(
+                    item=pii, why=routing.message or _("the ILS gave no routing")),
+                item=pii, uid=item.uid)
         return route
 
     async def _sort(self, route: Route, item: str | None) -> None:
@@ -317,6 +323,9 @@ class BookdropService:
     async def _wait_chute_clear(self) -> None:
         if self.sorter.has_slot_sensor:
             await self.sorter.wait_clear()
+            # The chute is empty: what was handled has left, so the same
+            # item dropped again later is a new return.
+            self._lingering.clear()
 
     # ----------------------------------------------------- sensors, control
 

@@ -53,6 +53,7 @@ class Background:
     _status: OfflineStatus
     _reader_state: str
     _started: bool
+    _own_reader: bool
 
     # ------------------------------------------------------------ events
 
@@ -155,7 +156,7 @@ class Background:
                 detail = f"offline since {status.offline_since}; {status.queued} queued"
                 await asyncio.to_thread(board.report, "ils", "degraded" if status.accepting
                                         else "down", detail)
-        elif self.reader is not None:
+        elif self.reader is not None and self._own_reader:
             ok = self._reader_state == ReaderState.CONNECTED.value
             await asyncio.to_thread(board.report, "reader", "ok" if ok else "down",
                                     None if ok else self._reader_state)

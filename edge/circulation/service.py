@@ -46,6 +46,7 @@ from edge.circulation.model import (
     ServiceStatus,
     Stack,
     StackChanged,
+    StackItem,
     SummaryResult,
     TransactionResult,
 )
@@ -69,12 +70,16 @@ SUBSCRIBER_BACKLOG = 1000
 
 class CirculationService(Background):
     """``clock`` returns the library's local time (aware). ``checkpoint`` is
-    called after each durable step of a transaction (tests)."""
+    called after each durable step of a transaction (tests).
+    ``own_reader=False``: the caller opens, polls and closes the reader (a
+    book drop); the service watches no pad and only writes tags, for
+    :meth:`checkin_read`."""
 
     def __init__(self, *, store: Store, ils: IlsLink, reader: Reader | None,
                  settings: CirculationSettings, clock: Callable[[], datetime],
                  card_reader: CardReader | None = None, rules: PatronRules | None = None,
-                 checkpoint: Checkpoint = no_checkpoint, own_store: bool = False) -> None:
+                 checkpoint: Checkpoint = no_checkpoint, own_store: bool = False,
+                 own_reader: bool = True) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -99,8 +104,9 @@ class CirculationService(Background):
         self.watcher = (PadWatcher(reader, settings.pad, tag_model=settings.tags.model,
                                    title_source=self._title, on_change=self._stack_changed,
                                    on_reader=self._reader_event)
-                        if reader is not None else None)
+                        if reader is not None and own_reader else None)
         self._own_store = own_store
+        self._own_reader = own_reader
         self._subscribers: set[asyncio.Queue[ServiceEvent]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._operation = asyncio.Lock()
@@ -125,6 +131,7 @@ class CirculationService(Background):
         await self.ils.probe()
         if self.reader is not None:
             self.reader.add_state_listener(lambda state: self._reader_event(state.value, None))
+        if self.reader is not None and self._own_reader:
             with contextlib.suppress(ReaderError):
                 if self.reader.state is ReaderState.CLOSED:
                     await self.reader.open()
@@ -151,7 +158,7 @@ class CirculationService(Background):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.ils.close()
-        if self.reader is not None:
+        if self.reader is not None and self._own_reader:
             await self.reader.close()
         if self._own_store:
             self.store.close()
@@ -199,6 +206,25 @@ class CirculationService(Background):
         """Return ``items`` on the pad (default: all). Each result carries the
         ILS's routing for a book drop to sort by."""
         return await self._on_pad("checkin", None, items, stated_count)
+
+    async def checkin_read(self, items: Sequence[StackItem]) -> TransactionResult:
+        """Return items whose tags the caller has already read on the
+        service's reader (a book drop that polls its own chute): each names
+        its PII, the UIDs of every part read and the parts found. An
+        incomplete set is refused (``set_incomplete``) and left as it is."""
+        if self.reader is None or self.reader.state is not ReaderState.CONNECTED:
+            return TransactionResult("checkin", reason=Reason.READER_UNAVAILABLE)
+        settled: list[ItemResult] = []
+        units: list[Unit] = []
+        for item in items:
+            if not item.complete:
+                settled.append(ItemResult(item.pii, "refused", item.title,
+                                          Reason.SET_INCOMPLETE, uids=item.uids,
+                                          missing_parts=item.missing_parts))
+            else:
+                title = item.title or await asyncio.to_thread(self.caches.title, item.pii)
+                units.append(Unit(item.pii, item.uids, title))
+        return await self._run("checkin", None, units, settled)
 
     async def renew(self, patron: Patron, items: Sequence[str]) -> TransactionResult:
         """Renew loans of ``patron`` by PII (the books need not be on the pad)."""

@@ -112,11 +112,10 @@ async def _serve(loaded: LoadedConfig, device: BookdropConfig) -> int:
     store = await open_device_store(loaded)
     board: GpioBoard | int | None = None
     try:
-        checkin = check_in_for(loaded, store, reader)  # before touching the hardware
         board = _board(device)
         if isinstance(board, int):
             return board
-        async with checkin as check_in:
+        async with check_in_for(loaded, store, reader) as check_in:
             service = BookdropService(device, store, reader, make_sorter(device, board),
                                       check_in)
             await serve_until_stopped(service.run, service.request_stop)

@@ -1,12 +1,14 @@
 """The book drop under test: the real FEIG driver against the FEIG emulator
-on a socat pty pair, the demo ILS over SIP2 with a real check-in, GPIO on
-mock pins with a model of the chute (an item leaves it when the conveyor
+on a socat pty pair, the demo ILS over SIP2 with circulation's check-in
+(edge.circulation.bookdrop: the journaled return on the book drop's own
+store and reader), GPIO on mock pins with a model of the chute (an item leaves it when the conveyor
 runs, into the bin whose diverter is held), or the emulated sorter board on
 a second pty pair; a real store in a temporary directory."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 from collections.abc import AsyncIterator, Callable
@@ -21,22 +23,22 @@ from drivers.rfid import make_reader
 from drivers.sim.ils import DemoIls
 from drivers.sim.library import demo_tags, load_demo_library
 from drivers.sim.tags import SimTag
-from drivers.sip2 import Sip2Client
-from drivers.tags.security import SecurityPolicy
 from edge.bookdrop.mcu import McuSorter
 from edge.bookdrop.service import BookdropService
 from edge.bookdrop.sorters import GpioSorter, NoSorter, Sorter
+from edge.circulation.bookdrop import BookdropCheckIn, check_in_for
+from edge.config.loader import LoadedConfig
 from edge.config.models import BookdropConfig
+from edge.config.secrets import Secrets
 from edge.store import Store, open_store
 from firmware_bridge import LinkOptions, McuLink
 from firmware_bridge.emulator import BookdropBoard, PtyBoard, SortRecord
 from tests.drivers.rfid.conftest import FeigBench, feig  # noqa: F401 - fixture
-from tests.edge.bookdrop.sip2_checkin import Sip2CheckIn
 from tests.peers.gpio import MockPins, mock_pins  # noqa: F401 - fixture
 from tests.peers.pty import PtyPair, make_pair, pty_pair  # noqa: F401 - fixture
-from tests.peers.sip2 import demo_ils, settings_for  # noqa: F401 - fixture
+from tests.peers.sip2 import SIP_PASSWORD, SIP_USER, demo_ils  # noqa: F401 - fixture
 
-__all__ = ["Drop", "demo_ils", "drop", "feig", "mock_pins", "pty_pair", "settings_for"]
+__all__ = ["Drop", "demo_ils", "drop", "feig", "mock_pins", "pty_pair"]
 
 SLOT, READY, CONVEYOR = 5, 6, 13
 FULL = {"shelf": 19, "holds": 26, "transit": 16}
@@ -68,7 +70,10 @@ def bookdrop_config(tmp_path: Path, url: str, ils_port: int, sorter: str,
         "role": "bookdrop", "site": "hn-tvtp", "device": "bookdrop-01",
         "library": {"isil": "VN-TVTPHN", "name": "Thư viện Thành phố Hà Nội"},
         "store": {"path": str(tmp_path / "device.db")},
-        "ils": {"host": "127.0.0.1", "port": ils_port},
+        "ils": {"host": "127.0.0.1", "port": ils_port, "login_user": SIP_USER,
+                "institution": "TVTPHN", "location": "TANG1", "timeout_s": 2.0, "retries": 0,
+                "keepalive_s": 3600.0},
+        "offline": {"probe_interval_s": 0.1},
         "reader": {"url": url, "poll_interval_s": 0.02},
         "gpio": {"pin_factory": "mock"},
         "bookdrop": settings,
@@ -82,7 +87,7 @@ class Drop:
     ils: DemoIls
     store: Store
     service: BookdropService
-    check_in: Sip2CheckIn
+    check_in: BookdropCheckIn
     task: asyncio.Task[None]
     catalog: dict[str, SimTag]
     gpio: GpioBoard
@@ -131,6 +136,17 @@ class Drop:
     def mcu_sorted(self, record: SortRecord) -> None:
         self._leave_chute(BINS[record.bin])
 
+    async def checkins(self) -> list[tuple[str, str, str]]:
+        """Circulation's journal of returns: (pii, mode, state), oldest first."""
+        rows = await asyncio.to_thread(
+            self.store.db.query, "SELECT item, mode, state FROM circulation_journal "
+            "WHERE operation = 'checkin' ORDER BY id")
+        return [(str(item), str(mode), str(state)) for item, mode, state in rows]
+
+    async def returned(self) -> list[str]:
+        """The PIIs circulation was asked to return, in order."""
+        return [pii for pii, _mode, _state in await self.checkins()]
+
     async def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
         rows = await asyncio.to_thread(self.store.outbox.pending, 0, 10_000)
         return [json.loads(p.payload) | {"_type": p.type} for p in rows
@@ -161,7 +177,7 @@ class Drop:
 
 @pytest.fixture
 async def drop(tmp_path: Path, feig: FeigBench, mock_pins: MockPins,  # noqa: F811
-               demo_ils: DemoIls, settings_for: Callable[..., Any]  # noqa: F811
+               demo_ils: DemoIls,  # noqa: F811
                ) -> AsyncIterator[Callable[..., Any]]:
     """``await drop(sorter="gpio"|"mcu"|"none", **bookdrop_settings)``."""
     started: list[Drop] = []
@@ -187,10 +203,11 @@ async def drop(tmp_path: Path, feig: FeigBench, mock_pins: MockPins,  # noqa: F8
         gpio = GpioBoard(mock_pins.factory)
         closers.append(gpio.close)
         reader = make_reader(config.reader.url)
-        client = Sip2Client(settings_for(demo_ils))
-        await client.connect()
-        closers.append(client.close)
-        check_in = Sip2CheckIn(client, reader, SecurityPolicy())
+        circulation = contextlib.AsyncExitStack()
+        closers.append(circulation.aclose)
+        loaded = LoadedConfig(tmp_path / "bookdrop.toml", config,
+                              Secrets(sip2_password=SIP_PASSWORD))
+        check_in = await circulation.enter_async_context(check_in_for(loaded, store, reader))
         if sorter == "gpio":
             await mock_pins.drive(SLOT, True)  # chute empty (pulled up)
             for pin in FULL.values():

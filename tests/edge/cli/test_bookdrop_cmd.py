@@ -1,6 +1,6 @@
 """``smartlib bookdrop``: bins, emptying one (with the book drop running,
-and not), the installation test, and the service's start without a
-circulation service."""
+and not), the installation test, and the service returning an item
+through circulation (demo ILS, FEIG emulator on a pty pair)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from drivers.sim.feig import FeigEmulator
+from drivers.sim.ils import DemoIls
 from drivers.sim.library import demo_tags
 from drivers.sim.link import PtyEndpoint
 from drivers.sim.pad import VirtualPad
@@ -49,10 +50,56 @@ async def test_bins_and_emptying_one_while_the_book_drop_is_off(tmp_path: Path) 
     assert wrong.code == 2 and "no bin 'attic'" in wrong.stderr
 
 
-async def test_the_service_needs_circulation_to_check_items_in(tmp_path: Path) -> None:
-    result = await smartlib("bookdrop", "--config", str(bookdrop_toml(tmp_path)))
-    assert result.code == 1
-    assert "needs circulation's check-in" in result.stderr
+async def test_the_service_returns_an_item_through_circulation(tmp_path: Path,
+                                                              pty_pair: PtyPair,
+                                                              demo_ils: DemoIls) -> None:
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    from drivers.sim.library import load_demo_library
+    from edge.store import open_store
+    from tests.peers.sip2 import SIP_PASSWORD
+
+    pii = "30000010"  # on loan to P0001
+    uid = next(i["tag_uid"] for i in load_demo_library()["items"] if i["pii"] == pii)
+    pad = VirtualPad()
+    book = pad.place(next(t for t in demo_tags() if t.uid.hex().upper() == uid))
+    endpoint = await PtyEndpoint(FeigEmulator(pad), pty_pair.device, pty_pair.host).start()
+    config = bookdrop_toml(tmp_path, f"feig://{pty_pair.host}?gap_ms=0", **{
+        'host = "ils.example.vn"': 'host = "127.0.0.1"',
+        "port = 6001": f"port = {demo_ils.port}",
+        "slot = 5": "slot = false",  # no slot sensor: the reader notices the item
+        "poll_interval_s = 0.2": "poll_interval_s = 0.02",
+        "settle_s = 0.3": "settle_s = 0.02",
+        "divert_s = 1.5": "divert_s = 0.05"})
+    proc = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("smartlib")), "--lang", "en", "bookdrop",
+        "--config", str(config), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=os.environ | {"SMARTLIB_SIP2_PASSWORD": SIP_PASSWORD})
+    try:
+        counts = tmp_path / "bookdrop-bins.json"
+        async with asyncio.timeout(30):  # until it is sorted and counted
+            while not (counts.exists() and json.loads(counts.read_text())["shelf"] == 1):
+                assert proc.returncode is None, await proc.stderr.read()  # type: ignore[union-attr]
+                await asyncio.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await endpoint.close()
+    assert proc.returncode == 0, err.decode()
+    assert await demo_ils.loan(pii) is None  # checked in at the ILS
+    assert book.afi == 0x07  # secured again
+    store = open_store(tmp_path / "device.db")
+    try:
+        returns = [json.loads(p.payload) for p in store.outbox.pending() if p.type == "return"]
+    finally:
+        store.close()
+    assert [(r["item"], r["routing"]["action"]) for r in returns] == [(pii, "shelf")]
 
 
 async def test_the_installation_test_with_gpio_and_a_reader(tmp_path: Path,
