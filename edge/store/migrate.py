@@ -18,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
+from sqlalchemy.exc import SQLAlchemyError
 
 from edge.store.engine import store_engine
 from edge.store.errors import StoreError
@@ -43,12 +44,17 @@ def _run(path: Path | str, action: Callable[[Config], None]) -> None:
     IMMEDIATE`` transaction."""
     engine = store_engine(path, immediate=True)
     try:
-        with engine.connect() as connection:
+        # The transaction is begun here, before Alembic sees the connection:
+        # Alembic then runs every step inside it. Left to itself on SQLite
+        # (no transactional DDL) it commits after each revision, releasing the
+        # lock between them, so a second process could apply a revision twice.
+        with engine.connect() as connection, connection.begin():
             config = _config()
             config.attributes["connection"] = connection
             action(config)
-            connection.commit()
-    except CommandError as exc:  # e.g. a revision from newer software
+    except (CommandError, SQLAlchemyError) as exc:
+        # A revision from newer software, or a step failed (then nothing of
+        # this upgrade is kept).
         raise StoreError(str(path), f"cannot migrate: {exc}") from exc
     finally:
         engine.dispose()

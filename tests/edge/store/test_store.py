@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Field, Session, SQLModel, select, text
 
 from edge.contract import events
-from edge.store import HEAD_REVISION, SchemaMismatchError, migrate, open_store
+from edge.store import HEAD_REVISION, SchemaMismatchError, StoreError, migrate, open_store
 
 
 def test_head_revision_constant_matches_the_migrations() -> None:
@@ -71,6 +71,22 @@ def test_two_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
     assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
     with open_store(path, upgrade=False) as store:
         assert store.db.scalar("SELECT count(*) FROM alembic_version") == 1
+
+
+def test_an_upgrade_that_fails_part_way_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    """All revisions of one upgrade are one transaction: a failure in the last
+    one undoes the earlier ones too (and two processes upgrading at once can
+    never apply a revision twice)."""
+    path = tmp_path / "d.db"
+    migrate.upgrade(path, "0002")
+    with sqlite3.connect(path) as db:  # makes revision 0004's CREATE TABLE fail
+        db.execute("CREATE TABLE circulation_journal (id INTEGER PRIMARY KEY)")
+    with pytest.raises(StoreError, match="cannot migrate.*circulation_journal"):
+        migrate.upgrade(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+        assert "confirmed_ms" not in columns  # revision 0003's column was rolled back
 
 
 def test_the_agent_way_migrates_in_a_child_process(tmp_path: Path) -> None:
