@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 import wave
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def main() -> None:
             out.setsampwidth(2)
             out.setframerate(RATE)
             out.writeframes(render(parts))
-        print(f"{OUT / name}.wav")
+        sys.stdout.write(f"{OUT / name}.wav\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Nothing here imports Kivy at module level.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import select
 import shutil
@@ -25,11 +26,24 @@ class DisplayError(EdgeError):
     exit_code = ExitCode.UNAVAILABLE
 
 
+class _AtLeast(logging.Filter):
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level
+
+
 def prepare_kivy(home: Path | None = None, *, audio: bool = True) -> Path:
     """Kivy's environment: its home (config, logs) in ``home`` or a fresh
     temporary directory, never ``~/.kivy``; no argv parsing; logging through
     Python's ``logging``; the built-in default configuration. Without
     ``audio`` (or without a sound device) SDL's dummy driver plays silence."""
+    kivy_log = logging.getLogger("kivy")
+    if not any(isinstance(f, _AtLeast) for f in kivy_log.filters):
+        # Kivy sets its logger to "info" when imported: keep the process's level.
+        kivy_log.addFilter(_AtLeast(logging.getLogger().getEffectiveLevel()))
     if home is None:
         home = Path(tempfile.mkdtemp(prefix="smartlib-kivy-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -44,8 +58,10 @@ def prepare_kivy(home: Path | None = None, *, audio: bool = True) -> Path:
     return home
 
 
-def configure_window(*, fullscreen: bool, width: int = 1280, height: int = 800) -> None:
-    """Kivy's window settings; call before ``kivy.core.window`` is imported."""
+def configure_window(*, fullscreen: bool, width: int = 1280, height: int = 800,
+                     vsync: bool = True) -> None:
+    """Kivy's window settings; call before ``kivy.core.window`` is imported.
+    ``vsync=False`` for a private X server, where nobody watches."""
     from kivy.config import Config
 
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
@@ -53,6 +69,7 @@ def configure_window(*, fullscreen: bool, width: int = 1280, height: int = 800) 
     Config.set("graphics", "height", str(height))
     Config.set("graphics", "resizable", "0" if fullscreen else "1")
     Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
+    Config.set("graphics", "vsync", "1" if vsync else "0")
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     # A mouse is a single finger here: no red multitouch dots on right click.

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.base import EventLoop
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.input.motionevent import MotionEvent
 from kivy.uix.label import Label
@@ -78,21 +79,32 @@ class UiDriver:
     # ------------------------------------------------------------ waiting
 
     async def frames(self, count: int = 2) -> None:
-        """Let Kivy draw ``count`` frames."""
+        """Let Kivy run ``count`` frames of its loop (drawing what changed)."""
+        loop = asyncio.get_running_loop()
         for _ in range(count):
-            flipped = asyncio.get_running_loop().create_future()
+            ticked = loop.create_future()
 
-            def done(*_args: Any, future: asyncio.Future[None] = flipped) -> None:
+            def done(_dt: float, future: asyncio.Future[None] = ticked) -> None:
                 if not future.done():
                     future.set_result(None)
 
-            Window.bind(on_flip=done)
-            try:
-                await asyncio.wait_for(flipped, 2.0)
-            except TimeoutError:
-                pass  # nothing to redraw: Kivy may skip the flip
-            finally:
-                Window.unbind(on_flip=done)
+            Clock.schedule_once(done, 0)
+            await asyncio.wait_for(ticked, 5.0)
+
+    async def drawn(self) -> None:
+        """Until the window has been drawn again, from scratch."""
+        flipped = asyncio.get_running_loop().create_future()
+
+        def done(*_args: Any) -> None:
+            if not flipped.done():
+                flipped.set_result(None)
+
+        Window.bind(on_flip=done)
+        try:
+            Window.canvas.ask_update()
+            await asyncio.wait_for(flipped, 5.0)
+        finally:
+            Window.unbind(on_flip=done)
 
     async def until(self, condition: Callable[[], Any], what: str,
                     timeout_s: float | None = None) -> Any:
@@ -149,9 +161,15 @@ class UiDriver:
     async def screenshot(self, path: Path) -> Path:
         """The window as a PNG at ``path``."""
         await self.frames(2)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        written = Window.screenshot(name=str(path))
-        if written is None:
-            raise RuntimeError("the window could not be captured")
-        Path(written).replace(path)
-        return path
+        await self.drawn()
+        return _capture(path)
+
+
+def _capture(path: Path) -> Path:
+    """Kivy numbers screenshot files; ours go exactly where asked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = Window.screenshot(name=str(path))
+    if written is None:
+        raise RuntimeError("the window could not be captured")
+    Path(written).replace(path)
+    return path

@@ -37,26 +37,35 @@ class ScreenWidget(BoxLayout):
         for part in (self.title, self.lines, self.middle, self.count, self.actions):
             self.add_widget(part)
         self._parts: dict[str, Any] = {}
+        self._shown: Text | None = None
+        self._submit: BigButton | None = None
 
     def show(self, view: ScreenView) -> None:
         if view == self.view:
             return
         self.view = view
+        entry = view.entry
+        keys = (entry.kind, entry.label, entry.layout, entry.delete_label,
+                entry.submit_label) if entry is not None else None
         parts = {
-            "title": view.title,
+            "title": (view.title, view.code),
             "lines": view.lines,
-            "middle": (view.entry, view.rows_title, view.rows, view.empty, view.screen),
+            "middle": (keys, view.rows_title, view.rows, view.empty, view.screen),
             "count": view.count,
             "actions": view.actions,
         }
         changed = {name for name, value in parts.items() if self._parts.get(name) != value}
         self._parts = parts
         if "title" in changed:
-            self.title.text = view.title
+            self.title.text = view.title if view.code is None else f"{view.title}  ·  {view.code}"
         if "lines" in changed:
             self._fill_lines(view)
         if "middle" in changed:
             self._fill_middle(view)
+        elif entry is not None and self._shown is not None:
+            self._shown.text = entry.shown or " "
+            if self._submit is not None:
+                self._submit.set_enabled(entry.can_submit)
         if "count" in changed:
             self._fill_count(view)
         if "actions" in changed:
@@ -69,6 +78,7 @@ class ScreenWidget(BoxLayout):
 
     def _fill_middle(self, view: ScreenView) -> None:
         self.middle.clear_widgets()
+        self._shown = self._submit = None
         theme = self.theme
         if view.entry is not None:
             entry = view.entry
@@ -79,7 +89,9 @@ class ScreenWidget(BoxLayout):
             paint(shown, theme.palette.surface, theme.palette.primary)
             shown.entry_kind = entry.kind
             box.add_widget(shown)
-            box.add_widget(KeyPad(entry, theme, self.act))
+            keypad = KeyPad(entry, theme, self.act)
+            box.add_widget(keypad)
+            self._shown, self._submit = shown, keypad.submit
             box.add_widget(Widget())
             self.middle.add_widget(box)
             return

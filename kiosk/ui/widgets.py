@@ -78,8 +78,13 @@ class BigButton(Button):
             color=foreground, disabled_color=foreground, disabled=not action.enabled,
             halign="center", valign="middle", **kwargs)
         self.action_id = action.id
+        self._colours = (background, theme.palette.disabled)
         self.bind(size=self._wrap)
         self.bind(on_release=lambda *_: act(self.action_id))
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.disabled = not enabled
+        self.background_color = self._colours[0] if enabled else self._colours[1]
 
     def _wrap(self, _widget: object, size: tuple[float, float]) -> None:
         self.text_size = (max(1, size[0] - 16), None)
@@ -162,6 +167,7 @@ class KeyPad(GridLayout):
         digits = entry.layout == "digits"
         rows = ("123", "456", "789", "\b0\n") if digits else (*ALNUM_ROWS, "\b\n")
         super().__init__(cols=1, spacing=theme.padding * 0.4, size_hint_y=None)
+        self.submit: BigButton | None = None
         key_height = theme.button_height * (0.9 if digits else 0.75)
         for keys in rows:
             line = BoxLayout(spacing=theme.padding * 0.4, size_hint_y=None, height=key_height)
@@ -169,12 +175,15 @@ class KeyPad(GridLayout):
                 if key == "\b":
                     action = Action("backspace", entry.delete_label, "secondary")
                 elif key == "\n":
-                    action = Action("submit", entry.submit_label, "primary", entry.can_submit)
+                    action = Action("submit", entry.submit_label, "primary", True)
                 else:
                     action = Action("key:" + key, key, "secondary")
                 button = BigButton(action, theme, act, height=key_height)
                 if action.id.startswith("key:"):
                     button.font_size = theme.font("key")
+                if action.id == "submit":
+                    self.submit = button
+                    button.set_enabled(entry.can_submit)
                 line.add_widget(button)
             self.add_widget(line)
         self.bind(minimum_height=self.setter("height"))

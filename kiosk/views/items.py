@@ -3,6 +3,8 @@ item's progress, and the results with due dates, routing and reasons."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from edge.circulation import CheckinRouting, ItemResult, Reason, Stack, StackItem
 from edge.i18n import N_
 from kiosk.state import State
@@ -128,7 +130,8 @@ def result_lines(t: Texts, state: State) -> tuple[Line, ...]:
         lines.append(Line(f"{t.reason(result.reason)} ({result.reason.code})", "error"))
     done = len(result.done)
     if done:
-        text = {"checkout": N_("{n} of {total} borrowed."), "checkin": N_("{n} of {total} returned."),
+        text = {"checkout": N_("{n} of {total} borrowed."),
+                "checkin": N_("{n} of {total} returned."),
                 "renew": N_("{n} of {total} renewed.")}[result.operation]
         lines.append(Line(t._(text).format(n=done, total=len(result.items)), "ok"))
     if result.offline and done:
@@ -153,24 +156,24 @@ def _after_result(t: Texts, again: str, again_label: str) -> tuple[Action, ...]:
 
 def borrow_view(t: Texts, state: State) -> ScreenView:
     return _pad_view(t, state, Screen.BORROW, t._("Borrow"), "checkout",
-                     N_("Borrow {n} item"), N_("Borrow {n} items"),
+                     lambda n: t.ngettext("Borrow {n} item", "Borrow {n} items", n),
                      t._("Put the books you want to borrow on the pad. Spread them out a "
                          "little."))
 
 
 def return_view(t: Texts, state: State) -> ScreenView:
     return _pad_view(t, state, Screen.RETURN, t._("Return"), "checkin",
-                     N_("Return {n} item"), N_("Return {n} items"),
+                     lambda n: t.ngettext("Return {n} item", "Return {n} items", n),
                      t._("Put the books you are returning on the pad."))
 
 
-def _pad_view(t: Texts, state: State, screen: Screen, title: str, verb: str, one: str,
-              many: str, hint: str) -> ScreenView:
+def _pad_view(t: Texts, state: State, screen: Screen, title: str, verb: str,
+              label: Callable[[int], str], hint: str) -> ScreenView:
     if state.phase == "result":
         again = "borrow" if screen is Screen.BORROW else "return"
-        label = t._("Borrow more") if screen is Screen.BORROW else t._("Return more")
+        more = t._("Borrow more") if screen is Screen.BORROW else t._("Return more")
         return ScreenView(screen, title, result_lines(t, state), t._("Result"),
-                          result_rows(t, state), actions=_after_result(t, again, label),
+                          result_rows(t, state), actions=_after_result(t, again, more),
                           code=state.result.reason.code if state.result and
                           state.result.reason else None)
     stack = state.stack
@@ -184,7 +187,7 @@ def _pad_view(t: Texts, state: State, screen: Screen, title: str, verb: str, one
                        "strong"),)
     back = "home" if state.patron is not None else "cancel"
     actions = (Action(back, t._("Back"), "secondary", not working),
-               Action(verb, t.ngettext(one, many, n).format(n=n), "primary", can))
+               Action(verb, label(n).format(n=n), "primary", can))
     return ScreenView(screen, title, lines, t._("On the pad"), stack_rows(t, state),
                       t._("Nothing on the pad yet."), actions, count=_count(t, state))
 

@@ -14,8 +14,6 @@ COMPONENT_NAMES = {
     "ils": N_("Library system (SIP2)"),
     "broker": N_("Broker (MQTT, from the agent)"),
     "queue": N_("Offline queue"),
-    "cards": N_("Card reader"),
-    "camera": N_("Camera"),
 }
 
 STATUS_NAMES = {
@@ -97,6 +95,7 @@ def staff_reader_view(t: Texts, state: State) -> ScreenView:
                   STYLES.get(state.reader_state, "error")),
              Line(t._("Put items on the pad: each label should appear below."))]
     rows = []
+    titles = {item.pii: item.title for item in state.stack.items if item.title}
     for tag in state.stack.tags:
         if tag.problem is not None:
             status_text, style = f"{t.reason(tag.problem)} ({tag.problem.code})", "warn"
@@ -106,7 +105,8 @@ def staff_reader_view(t: Texts, state: State) -> ScreenView:
             status_text, style = t._("Read"), "ok"
         parts = (f" · {tag.part_number}/{tag.parts_in_item}"
                  if tag.parts_in_item and tag.parts_in_item > 1 else "")
-        rows.append(Row(tag.uid, tag.title or tag.pii or tag.uid,
+        title = tag.title or (titles.get(tag.pii) if tag.pii else None)
+        rows.append(Row(tag.uid, title or tag.pii or tag.uid,
                         f"UID {tag.uid} · PII {tag.pii or '-'}{parts}", status_text,
                         style))  # type: ignore[arg-type]
     return ScreenView(Screen.STAFF_READER, t._("Reader test"), tuple(lines),
