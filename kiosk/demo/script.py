@@ -217,15 +217,37 @@ class Walk:
 
     async def offline(self) -> None:
         assert self.rig.ils is not None
-        self.note("The library system goes away.")
+        self.note("The library system goes away. Nguyễn Thị Minh Anh comes back to borrow "
+                  "one more book.")
         await self.rig.ils.go_offline()
-        await self.ui.until(lambda: not self.flow.state.ils_online, "the ILS offline",
-                            timeout_s=30)
+        await self.tap_card("P0001")  # the kiosk knows her card from this morning
+        await self.ui.wait_screen(Screen.HOME)
         await self.ui.until(lambda: self.ui.app.view is not None and
                             self.ui.app.view.frame.banner, "the offline banner")
         await self.shot("offline", "The ILS is away: the banner says what still works")
+        await self.ui.tap("borrow")
+        await self.ui.wait_screen(Screen.BORROW)
+        self.hardware.place("30000012")
+        await self.stack_ready(1)
+        await self.ui.tap("checkout")
+        await self.ui.until(lambda: self.flow.state.phase == "result", "the offline loan")
+        await self.ui.wait_screen(Screen.BORROW)
+        await self.shot("offline-borrow", "Borrowed offline: recorded on the kiosk, sent to "
+                                          "the ILS when it is back")
+        self.hardware.clear()
+        await self.ui.tap("finish")
+        await self.ui.until(lambda: self.ui.screen in (Screen.RECEIPT, Screen.DONE),
+                            "the end of the session")
+        if self.ui.screen is Screen.RECEIPT:
+            await self.ui.tap("receipt:none")
+        await self.ui.wait_screen(Screen.DONE)
+        await self.ui.tap("done")
         await self.rig.ils.come_back()
-        await self.ui.until(lambda: self.flow.state.ils_online, "the ILS back", timeout_s=30)
+        self.note("The library system is back: the kiosk sends it the offline loan.")
+        await self.ui.until(lambda: self.flow.state.ils_online and
+                            self.flow.state.offline is not None and
+                            self.flow.state.offline.queued == 0, "the offline queue sent",
+                            timeout_s=30)
 
     def write_transcript(self) -> Path:
         path = self.directory / "transcript.md"

@@ -135,21 +135,35 @@ class UiDriver:
         x, y = widget.to_window(*widget.center)
         touch = ScriptedTouch(x, y)
         EventLoop.post_dispatch_input("begin", touch)
-        await self.frames(1)
         EventLoop.post_dispatch_input("end", touch)
-        await self.frames(1)
+        await asyncio.sleep(0)
 
     async def tap(self, action_id: str, timeout_s: float | None = None) -> None:
-        """Touch the button of ``action_id`` once it is on screen and enabled."""
-        widget = await self.until(
-            lambda: (w if (w := self.find(action_id)) is not None and not w.disabled
-                     and w.get_root_window() is not None else None),
-            f"an enabled button {action_id!r}", timeout_s)
-        await self.touch(widget)
+        """Touch the button of ``action_id`` once it is on screen, laid out
+        and enabled."""
+
+        def enabled() -> Widget | None:
+            widget = self.find(action_id)
+            if widget is None or widget.disabled or widget.get_root_window() is None:
+                return None
+            return widget
+
+        await self.touch(await self._settled(enabled, f"an enabled button {action_id!r}",
+                                             timeout_s))
 
     async def tap_row(self, key: str, timeout_s: float | None = None) -> None:
-        widget = await self.until(lambda: self.row(key), f"a row {key!r}", timeout_s)
-        await self.touch(widget)
+        await self.touch(await self._settled(lambda: self.row(key), f"a row {key!r}",
+                                             timeout_s))
+
+    async def _settled(self, find: Callable[[], Widget | None], what: str,
+                       timeout_s: float | None) -> Widget:
+        """The widget ``find`` returns, once it has stayed for a frame (a new
+        widget is placed by its layout on the next frame)."""
+        while True:
+            widget = await self.until(find, what, timeout_s)
+            await self.frames(1)
+            if find() is widget:
+                return widget
 
     async def type(self, text: str) -> None:
         """Touch the on-screen keys for ``text``."""

@@ -6,16 +6,19 @@ store. View-model and flow tests need no window; the UI tests
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from edge.circulation.factory import service_from_config
 from edge.circulation.service import CirculationService
 from kiosk.flow import KioskFlow
 from kiosk.settings import KioskSettings
 from tests.peers.circulation import *  # noqa: F403  (fixtures)
+from tests.kiosk.ui import KioskUi, private_window, start_kiosk
 from tests.peers.circulation import Rig, wait_for
 
 #: Demo library cards.
@@ -46,3 +49,20 @@ async def flow(rig: Rig) -> AsyncIterator[KioskFlow]:
     finally:
         await running.close()
         await service.close()
+
+
+@pytest.fixture(scope="session")
+def kivy_window(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One private X server and Kivy environment per test process."""
+    yield from private_window(tmp_path_factory.mktemp("kivy"))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def kiosk_ui(kivy_window: str, tmp_path_factory: pytest.TempPathFactory,
+                   request: pytest.FixtureRequest) -> AsyncIterator[KioskUi]:
+    """The kiosk in a real window, one per test module; the module's
+    ``KIOSK`` string adds ``[kiosk]`` settings."""
+    name = request.module.__name__.rpartition(".")[2]
+    directory: Path = tmp_path_factory.mktemp(name)
+    async with start_kiosk(directory, name, getattr(request.module, "KIOSK", "")) as ui:
+        yield ui

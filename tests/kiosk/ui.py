@@ -1,0 +1,146 @@
+"""The kiosk in a real window for the UI tests: one private X server (Xvfb)
+per test process, one kiosk (demo ILS, simulated pad, circulation service,
+Kivy app) per test module, screenshots kept under ``test-artifacts/kiosk``
+and checked for drawn content.
+
+Kivy is imported only inside these functions, after the display and
+Kivy's environment are set (it reads them on import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from drivers.sim.ils import DemoIls
+from drivers.sim.server import SimOptions, SimServer
+from edge.circulation.factory import service_from_config
+from edge.circulation.service import CirculationService
+from edge.config.loader import load
+from tests.conftest import ROOT
+from tests.peers.circulation import kiosk_toml
+from tests.peers.sip2 import SIP_PASSWORD, SIP_USER
+
+ARTIFACTS = ROOT / "test-artifacts" / "kiosk"
+WIDTH, HEIGHT = 1024, 640
+STAFF_PIN = "2580"
+
+
+def private_window(home: Path) -> Iterator[str]:
+    """The test process's display and Kivy environment."""
+    from kiosk.display import configure_window, prepare_kivy, private_display
+
+    with private_display(width=WIDTH + 200, height=HEIGHT + 200) as display:
+        prepare_kivy(home, audio=False)
+        configure_window(fullscreen=False, width=WIDTH, height=HEIGHT, vsync=False)
+        yield display
+
+
+def fresh_kivy_context() -> Any:
+    """A new Kivy clock, factory and builder for the next app of this process
+    (as Kivy's own test fixtures do), and its window opened again."""
+    from kivy.clock import ClockBase
+    from kivy.context import Context
+    from kivy.core.window import Window
+    from kivy.factory import Factory, FactoryBase
+    from kivy.lang.builder import Builder, BuilderBase
+
+    context = Context(init=False)
+    context["Clock"] = ClockBase(async_lib="asyncio")
+    context["Factory"] = FactoryBase.create_from(Factory)
+    context["Builder"] = BuilderBase.create_from(Builder)
+    context.push()
+    Window.create_window()
+    Window.register()
+    Window.initialized = True
+    Window.canvas.clear()
+    return context
+
+
+@dataclass
+class KioskUi:
+    ils: DemoIls
+    hardware: SimServer
+    service: CirculationService
+    runtime: Any
+    directory: Path
+    shots: Path
+    digests: list[str] = field(default_factory=list)
+
+    @property
+    def app(self) -> Any:
+        return self.runtime.app
+
+    @property
+    def flow(self) -> Any:
+        return self.runtime.flow
+
+    @property
+    def ui(self) -> Any:
+        from kiosk.ui.driver import UiDriver
+
+        return UiDriver(self.app, timeout_s=20)
+
+    async def shot(self, name: str, *expected: str) -> Path:
+        """Screenshot as an artifact; the window must show ``expected`` texts,
+        hold drawn content (pixel variance) and differ from the last one."""
+        ui = self.ui
+        for text in expected:
+            await ui.wait_text(text)
+        path = await ui.screenshot(self.shots / f"{len(self.digests) + 1:02d}-{name}.png")
+        with Image.open(path) as image:
+            assert image.size == (WIDTH, HEIGHT), image.size
+            grey = np.asarray(image.convert("L"), dtype=np.float64)
+        assert grey.std() > 20, f"{path.name} looks blank (std {grey.std():.1f})"
+        assert (grey < 100).mean() > 0.005, f"{path.name} has no dark text"
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert not self.digests or digest != self.digests[-1], f"{path.name} did not change"
+        self.digests.append(digest)
+        return path
+
+    async def reset(self) -> None:
+        """Back to an empty pad and the welcome screen."""
+        from kiosk.views.model import Screen
+
+        self.hardware.clear()
+        self.flow.end_session()
+        await self.ui.until(lambda: not self.service.stack.tags, "an empty pad")
+        await self.ui.wait_screen(Screen.WELCOME)
+
+
+@contextlib.asynccontextmanager
+async def start_kiosk(directory: Path, name: str, kiosk: str = "") -> AsyncIterator[KioskUi]:
+    from kiosk.runtime import KioskRuntime
+    from kiosk.settings import KioskSettings
+
+    ils = DemoIls(db_path=directory / "ils.db", accounts={SIP_USER: SIP_PASSWORD})
+    await ils.start("127.0.0.1", 0)
+    hardware = await SimServer(SimOptions()).start()
+    path = directory / "kiosk.toml"
+    printer = directory / "printer.bin"
+    path.write_text(kiosk_toml(
+        ils_port=ils.port, reader_url=hardware.urls["reader"], store=directory / "device.db",
+        extra=f'\n[kiosk]\nfullscreen = false\n{kiosk}\n[printer]\nurl = "file://{printer}"\n'),
+        encoding="utf-8")
+    loaded = load(path, environ={"SMARTLIB_SIP2_PASSWORD": SIP_PASSWORD,
+                                 "SMARTLIB_STAFF_PIN": STAFF_PIN})
+    service = service_from_config(loaded)
+    await service.start()
+    context = fresh_kivy_context()
+    runtime = KioskRuntime(service, KioskSettings.from_config(loaded))
+    try:
+        await runtime.start()
+        yield KioskUi(ils, hardware, service, runtime, directory, ARTIFACTS / name)
+    finally:
+        await runtime.stop()
+        context.pop()
+        await service.close()
+        await hardware.close()
+        await ils.stop()
