@@ -11,13 +11,19 @@ import logging
 import shutil
 import signal
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from drivers.sim.ils import DemoIls
+from drivers.sim.server import SimServer
 from edge.circulation import CardUid
 from edge.circulation.factory import service_from_config
+from edge.circulation.service import CirculationService
+from edge.store import open_store
 from kiosk.demo.rig import STAFF_PIN, DemoRig
 from kiosk.display import configure_window, prepare_kivy, private_display
+from kiosk.flow import KioskFlow
 from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
 
@@ -71,7 +77,7 @@ def _fresh(directory: Path, *, screenshots: bool) -> Path:
     return directory
 
 
-async def _walk(rig: DemoRig, service: Any, settings: KioskSettings,
+async def _walk(rig: DemoRig, service: CirculationService, settings: KioskSettings,
                 directory: Path) -> DemoOutcome:
     from kiosk.demo.script import Walk
     from kiosk.runtime import KioskRuntime
@@ -88,36 +94,53 @@ async def _walk(rig: DemoRig, service: Any, settings: KioskSettings,
     return DemoOutcome(directory, shots, transcript)
 
 
-async def _interactive(rig: DemoRig, service: Any, settings: KioskSettings,
-                       language: str) -> None:
+def panel_factory(hardware: SimServer, ils: DemoIls, service: CirculationService,
+                  flow: Callable[[], KioskFlow | None], language: str,
+                  tasks: set[asyncio.Task[Any]], height_px: int = HEIGHT) -> Callable[[], Any]:
+    """The control panel beside the kiosk: cards are tapped on the NFC
+    field (or, without nfcpy, presented to the flow), books placed on the
+    pad, the ILS taken away, the kiosk locked as the centre would."""
     from kiosk.demo.panel import DemoPanel, spawner
-    from kiosk.runtime import KioskRuntime
-
-    tasks: set[asyncio.Task[Any]] = set()
-    runtime: KioskRuntime | None = None
-    assert rig.hardware is not None and rig.ils is not None
-    hardware, ils = rig.hardware, rig.ils
 
     async def tap(patron: str) -> None:
         if hardware.nfc is not None:
-            await rig.tap(patron)
-        elif runtime is not None:
+            await hardware.tap(patron)
+            await asyncio.sleep(1.0)
+            await hardware.untap()
+        elif (running := flow()) is not None:
             card = next(p["card_uid"] for p in hardware.library["patrons"]
                         if p["id"] == patron)
-            await runtime.flow.present(CardUid(bytes.fromhex(card)))
+            await running.present(CardUid(bytes.fromhex(card)))
 
     async def ils_offline(offline: bool) -> None:
         await (ils.go_offline() if offline else ils.come_back())
 
     async def lock(locked: bool) -> None:
-        await asyncio.to_thread(service.store.kiosk_lock.set, locked,
-                                "Bảo trì / Maintenance" if locked else None, "demo")
+        # As the agent does: through its own connection to the device's store.
+        def set_lock() -> None:
+            with open_store(service.store.path) as agent_side:
+                agent_side.kiosk_lock.set(locked, "Bảo trì / Maintenance" if locked else None,
+                                          "demo")
+
+        await asyncio.to_thread(set_lock)
 
     def panel() -> DemoPanel:
-        return DemoPanel(hardware, texts=Texts(language), height_px=HEIGHT, tap=tap,
+        return DemoPanel(hardware, texts=Texts(language), height_px=height_px, tap=tap,
                          ils_offline=ils_offline, lock=lock, staff_pin=STAFF_PIN,
                          spawn=spawner(tasks))
 
+    return panel
+
+
+async def _interactive(rig: DemoRig, service: CirculationService, settings: KioskSettings,
+                       language: str) -> None:
+    from kiosk.runtime import KioskRuntime
+
+    tasks: set[asyncio.Task[Any]] = set()
+    runtime: KioskRuntime | None = None
+    assert rig.hardware is not None and rig.ils is not None
+    panel = panel_factory(rig.hardware, rig.ils, service,
+                          lambda: runtime.flow if runtime is not None else None, language, tasks)
     runtime = KioskRuntime(service, settings, side_panel=panel, allow_close=True)
     app = await runtime.start()
     loop = asyncio.get_running_loop()

@@ -48,7 +48,7 @@ class DemoPanel(BoxLayout):
         content.add_widget(self._heading(t._("Tap a library card")))
         for patron in hardware.library["patrons"]:
             label = f"{patron['name']} ({patron['id']})"
-            content.add_widget(BigButton(Action("demo:tap:" + patron["id"], label, "secondary"),
+            content.add_widget(BigButton(Action("demo:tap:" + patron["id"], label, "quiet"),
                                          theme, self._act, height=theme.button_height * 0.7))
         content.add_widget(self._heading(t._("Books: touch to put on the pad or take off")))
         self.toggles: dict[str, ToggleButton] = {}

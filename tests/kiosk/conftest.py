@@ -64,5 +64,6 @@ async def kiosk_ui(kivy_window: str, tmp_path_factory: pytest.TempPathFactory,
     ``KIOSK`` string adds ``[kiosk]`` settings."""
     name = request.module.__name__.rpartition(".")[2]
     directory: Path = tmp_path_factory.mktemp(name)
-    async with start_kiosk(directory, name, getattr(request.module, "KIOSK", "")) as ui:
+    async with start_kiosk(directory, name, getattr(request.module, "KIOSK", ""),
+                           panel=getattr(request.module, "PANEL", False)) as ui:
         yield ui

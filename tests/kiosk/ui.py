@@ -9,6 +9,7 @@ Kivy's environment are set (it reads them on import).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Iterator
@@ -72,6 +73,7 @@ class KioskUi:
     runtime: Any
     directory: Path
     shots: Path
+    size: tuple[int, int] = (0, 0)
     digests: list[str] = field(default_factory=list)
 
     @property
@@ -96,7 +98,7 @@ class KioskUi:
             await ui.wait_text(text)
         path = await ui.screenshot(self.shots / f"{len(self.digests) + 1:02d}-{name}.png")
         with Image.open(path) as image:
-            assert image.size == (WIDTH, HEIGHT), image.size
+            assert image.size == self.size, image.size
             grey = np.asarray(image.convert("L"), dtype=np.float64)
         assert grey.std() > 20, f"{path.name} looks blank (std {grey.std():.1f})"
         assert (grey < 100).mean() > 0.005, f"{path.name} has no dark text"
@@ -116,17 +118,22 @@ class KioskUi:
 
 
 @contextlib.asynccontextmanager
-async def start_kiosk(directory: Path, name: str, kiosk: str = "") -> AsyncIterator[KioskUi]:
+async def start_kiosk(directory: Path, name: str, kiosk: str = "",
+                      panel: bool = False) -> AsyncIterator[KioskUi]:
+    """The kiosk; with ``panel`` the demo's control panel beside it and an
+    NFC card reader (nfcpy's udp transport) where its cards are tapped."""
     from kiosk.runtime import KioskRuntime
     from kiosk.settings import KioskSettings
 
     ils = DemoIls(db_path=directory / "ils.db", accounts={SIP_USER: SIP_PASSWORD})
     await ils.start("127.0.0.1", 0)
-    hardware = await SimServer(SimOptions()).start()
+    hardware = await SimServer(SimOptions(nfc_port=0 if panel else None)).start()
     path = directory / "kiosk.toml"
     printer = directory / "printer.bin"
+    cards = f'card_reader_url = "{hardware.urls["nfc"]}?interval_s=0.05"' if panel else ""
     path.write_text(kiosk_toml(
         ils_port=ils.port, reader_url=hardware.urls["reader"], store=directory / "device.db",
+        patron=cards,
         extra=f'\n[kiosk]\nfullscreen = false\n{kiosk}\n[printer]\nurl = "file://{printer}"\n'),
         encoding="utf-8")
     loaded = load(path, environ={"SMARTLIB_SIP2_PASSWORD": SIP_PASSWORD,
@@ -134,11 +141,21 @@ async def start_kiosk(directory: Path, name: str, kiosk: str = "") -> AsyncItera
     service = service_from_config(loaded)
     await service.start()
     context = fresh_kivy_context()
-    runtime = KioskRuntime(service, KioskSettings.from_config(loaded))
+    tasks: set[asyncio.Task[Any]] = set()
+    side_panel = None
+    if panel:
+        from kiosk.demo.main import panel_factory
+
+        side_panel = panel_factory(hardware, ils, service, lambda: runtime.flow, "vi", tasks,
+                                   height_px=HEIGHT)
+    runtime = KioskRuntime(service, KioskSettings.from_config(loaded), side_panel=side_panel)
     try:
         await runtime.start()
-        yield KioskUi(ils, hardware, service, runtime, directory, ARTIFACTS / name)
+        yield KioskUi(ils, hardware, service, runtime, directory, ARTIFACTS / name,
+                      size=(WIDTH, HEIGHT))
     finally:
+        for task in tasks:
+            task.cancel()
         await runtime.stop()
         context.pop()
         await service.close()
