@@ -27,11 +27,16 @@ class DisplayError(EdgeError):
 
 
 class _AtLeast(logging.Filter):
+    """Kivy's records at the process's level, without its note that a fresh
+    home has no configuration file yet (we use the built-in one)."""
+
     def __init__(self, level: int) -> None:
         super().__init__()
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(("Config: Older configuration", "Config: Upgrading")):
+            return False
         return record.levelno >= self.level
 
 

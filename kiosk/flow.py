@@ -267,12 +267,12 @@ class KioskFlow(StaffMode):
 
     def _fail(self, problem: Problem, detail: str | None = None,
               back: Screen = Screen.WELCOME) -> None:
-        self.log_error(problem.code, str(problem.value) + (f": {detail}" if detail else ""))
+        self.log_error(problem.code, detail or "", problem)
         self._cue("problem")
         self._set(screen=Screen.ERROR, error=ErrorInfo(problem, detail, back), busy=None)
 
-    def log_error(self, code: str, text: str) -> None:
-        self.errors.appendleft(LoggedError(self._now(), code, text))
+    def log_error(self, code: str, text: str, problem: Problem | None = None) -> None:
+        self.errors.appendleft(LoggedError(self._now(), code, text, problem))
         self._set(errors=tuple(self.errors))
 
     def _now(self) -> datetime:

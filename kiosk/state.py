@@ -67,9 +67,13 @@ class Component:
 
 @dataclass(frozen=True, slots=True)
 class LoggedError:
+    """A problem for the staff screen: a kiosk problem or refusal (shown in
+    the staff's language), or a device's own words (``text``)."""
+
     when: datetime
     code: str
     text: str
+    problem: Problem | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ import contextlib
 import logging
 import shutil
 import signal
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

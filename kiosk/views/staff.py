@@ -8,6 +8,7 @@ from kiosk.state import State
 from kiosk.texts import Texts
 from kiosk.views.items import WAITING
 from kiosk.views.model import Action, Entry, Line, Row, Screen, ScreenView, Style
+from kiosk.views.reader import problem_text
 
 COMPONENT_NAMES = {
     "reader": N_("Item reader"),
@@ -58,9 +59,11 @@ def staff_view(t: Texts, state: State) -> ScreenView:
         rows.append(Row("component:" + component.name, t._(name), detail,
                         t._(status), STYLES.get(component.status, "error")))
     for error in state.errors:
+        words = problem_text(t, error.problem) if error.problem is not None else error.text
+        detail = " · ".join(x for x in (t.time(error.when) + " " + t.date(error.when),
+                                        error.text if error.problem is not None else "") if x)
         rows.append(Row(f"error:{error.when.isoformat()}:{error.code}",
-                        f"{error.code} {error.text}", t.time(error.when) + " "
-                        + t.date(error.when), t._("error"), "muted"))
+                        f"{error.code} {words}", detail, t._("error"), "muted"))
     lines = []
     report = state.flush_report
     if report is not None:
