@@ -198,10 +198,10 @@ async def tag_to_row(ui: Any, service: Any, hardware: Any, placements: int) -> N
             await ui.frames(2)
             hardware.place(pii)
             if measure == "service":
-                service_s.append(await until(lambda: any(
+                service_s.append(await until(lambda pii=pii: any(
                     i.pii == pii for i in service.stack.items)))
             else:
-                row_s.append(await until(lambda: row_on_screen(ui, pii)))
+                row_s.append(await until(lambda pii=pii: row_on_screen(ui, pii)))
     hardware.clear()
     s, r = statistics.median(service_s), statistics.median(row_s)
     print(f"tag to row (poll 50 ms, timing off): row on screen {r * 1000:.0f} ms, circulation "

@@ -30,7 +30,10 @@ deb_test=(
   openssl                                      # test certificates for TLS
   libusb-1.0-0                                 # nfcpy
 )
-deb_demo=(xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1)
+deb_demo=(
+  xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1  # the kiosk window (private Xvfb headless)
+  libusb-1.0-0                                 # nfcpy, which reads the demo's library cards
+)
 
 wanted=("${deb_python[@]}" "${deb_pcsc[@]}")
 if [ "$mode" = test ]; then wanted+=("${deb_test[@]}"); else wanted+=("${deb_demo[@]}"); fi

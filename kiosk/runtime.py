@@ -24,6 +24,7 @@ from kiosk.flow import KioskFlow
 from kiosk.settings import KioskSettings
 
 if TYPE_CHECKING:
+    from drivers.cards.camera import CameraScanner
     from kiosk.app import KioskApp
 
 log = logging.getLogger(__name__)
@@ -89,9 +90,15 @@ class KioskRuntime:
             return
         while True:
             try:
-                async with contextlib.aclosing(CameraScanner(index).codes()) as codes:
-                    async for code in codes:
-                        await self.flow.scanned(code.text, code.symbology)
+                await read_codes(self.flow, CameraScanner(index))
             except CameraError as exc:
                 self.flow.log_error("C01", str(exc))
             await asyncio.sleep(CAMERA_RETRY_S)
+
+
+async def read_codes(flow: KioskFlow, scanner: CameraScanner) -> None:
+    """A code shown to the camera is presented to the session as a card
+    on the reader would be (on the screens where a reader identifies)."""
+    async with contextlib.aclosing(scanner.codes()) as codes:
+        async for code in codes:
+            await flow.scanned(code.text, code.symbology)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import importlib.util
 import logging
 import shutil
 import signal
@@ -44,6 +46,8 @@ async def run_demo(directory: Path, *, headless: bool, language: str = "vi") -> 
     and transcript) go to ``directory``."""
     directory = _fresh(directory, screenshots=headless)
     level = logging.getLogger().getEffectiveLevel()
+    if importlib.util.find_spec("nfc") is not None:
+        importlib.import_module("nfc")  # which sets its logger to info when imported
     logging.getLogger("nfc").setLevel(max(level, logging.WARNING))  # nfcpy chats at info
     prepare_kivy(directory / "state" / "kivy", audio=not headless)
     display = private_display() if headless else contextlib.nullcontext()

@@ -25,7 +25,7 @@ class FrameWidget(FloatLayout):
         self.column = BoxLayout(orientation="vertical", size_hint=(1, 1),
                                 pos_hint={"x": 0, "y": 0})
         self.header = BoxLayout(orientation="horizontal", size_hint_y=None,
-                                height=theme.button_height * 0.8,
+                                height=theme.button_height * 0.9,
                                 padding=(theme.padding, theme.padding * 0.4),
                                 spacing=theme.padding)
         paint(self.header, p.header)

@@ -17,8 +17,8 @@ from edge.circulation.factory import service_from_config
 from edge.circulation.service import CirculationService
 from kiosk.flow import KioskFlow
 from kiosk.settings import KioskSettings
-from tests.peers.circulation import *  # noqa: F403  (fixtures)
 from tests.kiosk.ui import KioskUi, private_window, start_kiosk
+from tests.peers.circulation import *  # noqa: F403  (fixtures)
 from tests.peers.circulation import Rig, wait_for
 
 #: Demo library cards.

@@ -15,6 +15,7 @@ from kiosk.flow import KioskFlow
 from kiosk.views.model import KioskView, Screen
 from tests.kiosk.conftest import CARD_P0001, CARD_P0004, CARD_STAFF, STAFF_PIN, start_flow
 from tests.peers.circulation import Rig, wait_for
+from tests.peers.smtp import SMTP_PASSWORD, SMTP_USER, Inbox, free_port, start_smtp
 
 SET_1, SET_2 = "E004015000000071", "E004015000000072"
 
@@ -108,8 +109,8 @@ async def _whole_session(rig: Rig, flow: KioskFlow, printer: Path) -> None:
     assert flow.view.screen.screen is Screen.RECEIPT
     assert [a.id for a in flow.view.screen.actions] == ["receipt:print", "receipt:none"]
     await flow.act("receipt:print")
-    assert printer.read_bytes().startswith(b"\x1b@")  # ESC/POS, initialised
-    assert b"Truy" in printer.read_bytes()
+    printed = await asyncio.to_thread(printer.read_bytes)
+    assert printed.startswith(b"\x1b@") and b"Truy" in printed  # ESC/POS, initialised
     text = shown(flow.view)
     assert "Vui lòng lấy biên nhận." in text
     assert "Bạn đã mượn 3 tài liệu." in text and "Bạn đã trả 1 tài liệu." in text
@@ -331,3 +332,36 @@ async def test_a_card_on_the_nfc_reader_identifies(rig: Rig) -> None:
             await service.close()
     finally:
         field.close()
+
+
+async def test_the_receipt_by_e_mail_after_the_mail_server_was_away(rig: Rig) -> None:
+    port, inbox = free_port(), Inbox()
+    smtp = (f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+            f'login_user = "{SMTP_USER}"\nfrom_address = "kiosk@tvtphn.example.vn"\n'
+            'timeout_s = 3\n')
+    service, flow = await start_flow(rig, environ={"SMARTLIB_SMTP_PASSWORD": SMTP_PASSWORD},
+                                     extra=smtp)
+    try:
+        await identify(flow, CARD_P0001)
+        await flow.act("renew")
+        await flow.act("toggle:30000010")
+        await flow.act("renew_selected")
+        await flow.act("finish")
+        assert [a.id for a in flow.view.screen.actions] == ["receipt:email", "receipt:none"]
+        # The mail server is not there yet: the reader is told, and may try again.
+        await flow.act("receipt:email")
+        assert flow.view.screen.screen is Screen.RECEIPT
+        assert "Không gửi được e-mail. Vui lòng chọn cách khác." in shown(flow.view)
+        controller = start_smtp(inbox, port)
+        try:
+            await flow.act("receipt:email")
+        finally:
+            controller.stop()
+        assert flow.view.screen.screen is Screen.DONE, shown(flow.view)
+        assert "Biên nhận đã được gửi qua e-mail." in shown(flow.view)
+        [(sender, to, message)] = inbox.messages
+        assert (sender, to) == ("kiosk@tvtphn.example.vn", ["minhanh@example.vn"])
+        assert "Mắt biếc" in message.get_body().get_content()
+    finally:
+        await flow.close()
+        await service.close()

@@ -102,10 +102,25 @@ class KioskUi:
             grey = np.asarray(image.convert("L"), dtype=np.float64)
         assert grey.std() > 20, f"{path.name} looks blank (std {grey.std():.1f})"
         assert (grey < 100).mean() > 0.005, f"{path.name} has no dark text"
+        self.check_touch_targets(name)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert not self.digests or digest != self.digests[-1], f"{path.name} did not change"
         self.digests.append(digest)
         return path
+
+    def check_touch_targets(self, name: str) -> None:
+        """Every button a reader can touch is large: at least 7 % of the
+        window's height both ways (10 mm on a 10" 1280x800 display). The
+        demo's control panel is not the kiosk's."""
+        from kivy.core.window import Window
+
+        least = 0.07 * Window.height
+        small = [(widget.action_id, round(widget.width), round(widget.height))
+                 for widget in self.ui.widgets()
+                 if str(getattr(widget, "action_id", None) or "demo:").partition(":")[0] != "demo"
+                 and widget.get_root_window() is not None
+                 and widget.opacity > 0 and min(widget.size) < least]
+        assert not small, f"{name}: touch targets under {least:.0f} px: {small}"
 
     async def reset(self) -> None:
         """Back to an empty pad and the welcome screen."""

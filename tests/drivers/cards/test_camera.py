@@ -6,17 +6,14 @@ capture from an image sequence."""
 from __future__ import annotations
 
 import contextlib
-import io
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from barcode import get_barcode_class
-from barcode.writer import ImageWriter
-from PIL import Image
 
 from drivers.cards.camera import CameraError, CameraScanner, CodeRead, decode_frame
+from tests.drivers.cards.printed import barcode_image, camera_frame, qr_image
 
 GENERATED = [
     ("code39", "P0001", "P0001"),
@@ -24,39 +21,6 @@ GENERATED = [
     ("code128", "P0004", "P0004"),
     ("ean13", "978604123456", "9786041234567"),  # an ISBN with its check digit
 ]
-
-
-def barcode_image(kind: str, data: str) -> np.ndarray:
-    options = {"add_checksum": False} if kind == "code39" else {}
-    symbol = get_barcode_class(kind)(data, writer=ImageWriter(), **options)
-    buffer = io.BytesIO()
-    symbol.write(buffer, {"write_text": False})
-    buffer.seek(0)
-    rgb = np.asarray(Image.open(buffer).convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])  # BGR, as OpenCV captures
-
-
-def qr_image(text: str) -> np.ndarray:
-    import qrcode
-
-    image = qrcode.make(text, box_size=6).convert("RGB")
-    return np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
-
-
-def camera_frame(symbol: np.ndarray, angle: float = 0.0, seed: int = 1) -> np.ndarray:
-    """The symbol held up in a 1280x720 frame: scaled, tilted, on a grey
-    background with sensor noise and a little blur."""
-    rng = np.random.default_rng(seed)
-    frame = np.full((720, 1280, 3), 96, np.uint8)
-    scale = 600 / max(symbol.shape[:2])
-    small = cv2.resize(symbol, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    h, w = small.shape[:2]
-    y, x = (720 - h) // 2, (1280 - w) // 2
-    frame[y:y + h, x:x + w] = small
-    turn = cv2.getRotationMatrix2D((640, 360), angle, 1.0)
-    frame = cv2.warpAffine(frame, turn, (1280, 720), borderValue=(96, 96, 96))
-    noisy = frame.astype(np.int16) + rng.normal(0, 8, frame.shape).astype(np.int16)
-    return cv2.GaussianBlur(np.clip(noisy, 0, 255).astype(np.uint8), (3, 3), 0)
 
 
 @pytest.mark.parametrize(("kind", "data", "text"), GENERATED, ids=[g[0] for g in GENERATED])
