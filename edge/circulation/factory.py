@@ -28,7 +28,7 @@ from edge.circulation.transactions import Checkpoint, no_checkpoint
 from edge.config.loader import LoadedConfig
 from edge.config.models import BookdropConfig, KioskConfig, PatronSection, ReaderSection
 from edge.ils import sip2_settings
-from edge.store import open_store
+from edge.store import Store, open_store
 
 
 def library_clock(timezone: str) -> Callable[[], datetime]:
@@ -61,10 +61,13 @@ def settings_from_config(loaded: LoadedConfig) -> CirculationSettings:
 
 def service_from_config(loaded: LoadedConfig, *, reader: Reader | None = None,
                         card_reader: CardReader | None = None, open_cards: bool = True,
-                        with_reader: bool = True,
+                        with_reader: bool = True, store: Store | None = None,
+                        own_reader: bool = True,
                         checkpoint: Checkpoint = no_checkpoint) -> CirculationService:
     """A service for the kiosk or book drop described by ``loaded``. It owns
-    the store it opens (closed with the service). ``reader`` and
+    the store it opens (closed with the service); a ``store`` given is the
+    caller's and stays open. ``own_reader=False``: the caller opens, polls
+    and closes ``reader`` (the book drop). ``reader`` and
     ``card_reader`` replace the configured devices (tests, the demo);
     ``with_reader=False`` leaves the item reader out (a replay from the
     command line: transactions are then refused, recovery of tag steps
@@ -85,10 +88,13 @@ def service_from_config(loaded: LoadedConfig, *, reader: Reader | None = None,
             except CardConfigError as exc:
                 raise CirculationConfigError(f"[patron] card_reader_url: {exc}") from exc
     rules = PatronRules(settings.patron)
-    store = open_store(device.store.path, timezone=device.library.timezone)
+    own_store = store is None
+    if store is None:
+        store = open_store(device.store.path, timezone=device.library.timezone)
     clock = library_clock(device.library.timezone)
     journal = Journal(store)
     ils = IlsLink(sip2_settings(device.ils, loaded.secrets), journal, clock=clock)
     return CirculationService(store=store, ils=ils, reader=reader, settings=settings,
                               clock=clock, card_reader=card_reader, rules=rules,
-                              checkpoint=checkpoint, own_store=True)
+                              checkpoint=checkpoint, own_store=own_store,
+                              own_reader=own_reader)

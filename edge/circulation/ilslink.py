@@ -67,13 +67,14 @@ class IlsLink:
     async def call(self, request: Callable[[Sip2Client], Awaitable[T]], *,
                    force: bool = False) -> T:
         """Run ``request`` on a connected client. Raises IlsUnavailable when
-        the ILS is offline (at once, unless ``force``) or fails now."""
+        the ILS is offline (at once, unless ``force``: the probe, whose SC
+        status request itself refreshes what the ILS says) or fails now."""
         if not self.online and not force:
             raise IlsUnavailable(self.last_error or "the ILS is offline")
         try:
             async with self.pool.acquire() as client:
                 status = client.acs_status
-                if status is not None and status.online is False:
+                if not force and status is not None and status.online is False:
                     raise IlsUnavailable("the ILS says it is off line (SC status)")
                 result = await request(client)
         except IlsUnavailable as exc:

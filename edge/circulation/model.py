@@ -315,7 +315,7 @@ class StackChanged:
     stack: Stack
 
 
-Step = Literal["started", "ils", "tag", "done", "queued", "refused", "alert"]
+Step = Literal["ils", "tag", "done", "queued", "refused", "alert"]
 
 
 @dataclass(frozen=True, slots=True)

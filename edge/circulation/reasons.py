@@ -50,7 +50,6 @@ class Reason(enum.StrEnum):
     OFFLINE_TOO_LONG = "offline_too_long"
     # --- the device
     DEVICE_LOCKED = "device_locked"
-    BUSY = "busy"
 
     @property
     def code(self) -> str:
@@ -75,7 +74,7 @@ CODES: Final[dict[Reason, str]] = {
     Reason.TAG_WRITE_FAILED: "T01", Reason.TAG_LEFT: "T02", Reason.READER_UNAVAILABLE: "T03",
     Reason.ILS_UNAVAILABLE: "O01", Reason.OFFLINE_NOT_ALLOWED: "O02",
     Reason.OFFLINE_LIMIT: "O03", Reason.OFFLINE_TOO_LONG: "O04",
-    Reason.DEVICE_LOCKED: "D01", Reason.BUSY: "D02",
+    Reason.DEVICE_LOCKED: "D01",
 }
 
 TEXTS: Final[dict[Reason, str]] = {
@@ -116,7 +115,6 @@ TEXTS: Final[dict[Reason, str]] = {
     Reason.OFFLINE_TOO_LONG: N_("The library system has been offline too long for this. "
                                 "Please ask at the desk."),
     Reason.DEVICE_LOCKED: N_("This machine is out of service. Please ask at the desk."),
-    Reason.BUSY: N_("Please wait: the previous request is still running."),
 }
 
 

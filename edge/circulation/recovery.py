@@ -1,6 +1,6 @@
 """Finishing or undoing what a crash (or a lost ILS, or a lost reader) left
 unfinished in the journal, so that each item's ILS state and tag state agree
-again (docs/adr/0008-circulation-journal.md, "Recovery").
+again (docs/adr/0009-circulation-journal.md, "Recovery").
 
 The rule: the patron was never told an unfinished transaction was done, so
 it is made whole in the direction the item already points to.

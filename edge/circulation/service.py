@@ -19,23 +19,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
 
-from drivers.cards import CardPresented as CardEvent
 from drivers.cards import CardReader
 from drivers.rfid import Reader, ReaderState
 from drivers.rfid.errors import ReaderError
 from edge.circulation.account import Accounts
+from edge.circulation.background import Background
 from edge.circulation.caches import Caches
 from edge.circulation.errors import IlsUnavailable
 from edge.circulation.identify import Identifier, PatronRules
 from edge.circulation.ilslink import IlsLink
 from edge.circulation.model import (
-    CardPresented,
-    CardUid,
     Credential,
     IdentifyResult,
     IlsChanged,
@@ -44,13 +41,12 @@ from edge.circulation.model import (
     OfflineStatus,
     Operation,
     Patron,
-    QueueChanged,
     ReaderChanged,
-    ScannedCode,
     ServiceEvent,
     ServiceStatus,
     Stack,
     StackChanged,
+    StackItem,
     SummaryResult,
     TransactionResult,
 )
@@ -72,14 +68,18 @@ log = logging.getLogger(__name__)
 SUBSCRIBER_BACKLOG = 1000
 
 
-class CirculationService:
+class CirculationService(Background):
     """``clock`` returns the library's local time (aware). ``checkpoint`` is
-    called after each durable step of a transaction (tests)."""
+    called after each durable step of a transaction (tests).
+    ``own_reader=False``: the caller opens, polls and closes the reader (a
+    book drop); the service watches no pad and only writes tags, for
+    :meth:`checkin_read`."""
 
     def __init__(self, *, store: Store, ils: IlsLink, reader: Reader | None,
                  settings: CirculationSettings, clock: Callable[[], datetime],
                  card_reader: CardReader | None = None, rules: PatronRules | None = None,
-                 checkpoint: Checkpoint = no_checkpoint, own_store: bool = False) -> None:
+                 checkpoint: Checkpoint = no_checkpoint, own_store: bool = False,
+                 own_reader: bool = True) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -104,8 +104,9 @@ class CirculationService:
         self.watcher = (PadWatcher(reader, settings.pad, tag_model=settings.tags.model,
                                    title_source=self._title, on_change=self._stack_changed,
                                    on_reader=self._reader_event)
-                        if reader is not None else None)
+                        if reader is not None and own_reader else None)
         self._own_store = own_store
+        self._own_reader = own_reader
         self._subscribers: set[asyncio.Queue[ServiceEvent]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._operation = asyncio.Lock()
@@ -113,6 +114,9 @@ class CirculationService:
         self._status = OfflineStatus(True, None, 0, 0, 0, True)
         self._reader_state = reader.state.value if reader is not None else "absent"
         self._started = False
+        #: PII -> (operation, patron, result) of what was done to items still
+        #: on the pad, so a repeated request does not do it twice.
+        self._recent: dict[str, tuple[Operation, str | None, ItemResult]] = {}
 
     # ================================================================ life cycle
 
@@ -127,6 +131,7 @@ class CirculationService:
         await self.ils.probe()
         if self.reader is not None:
             self.reader.add_state_listener(lambda state: self._reader_event(state.value, None))
+        if self.reader is not None and self._own_reader:
             with contextlib.suppress(ReaderError):
                 if self.reader.state is ReaderState.CLOSED:
                     await self.reader.open()
@@ -153,7 +158,7 @@ class CirculationService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.ils.close()
-        if self.reader is not None:
+        if self.reader is not None and self._own_reader:
             await self.reader.close()
         if self._own_store:
             self.store.close()
@@ -201,6 +206,25 @@ class CirculationService:
         """Return ``items`` on the pad (default: all). Each result carries the
         ILS's routing for a book drop to sort by."""
         return await self._on_pad("checkin", None, items, stated_count)
+
+    async def checkin_read(self, items: Sequence[StackItem]) -> TransactionResult:
+        """Return items whose tags the caller has already read on the
+        service's reader (a book drop that polls its own chute): each names
+        its PII, the UIDs of every part read and the parts found. An
+        incomplete set is refused (``set_incomplete``) and left as it is."""
+        if self.reader is None or self.reader.state is not ReaderState.CONNECTED:
+            return TransactionResult("checkin", reason=Reason.READER_UNAVAILABLE)
+        settled: list[ItemResult] = []
+        units: list[Unit] = []
+        for item in items:
+            if not item.complete:
+                settled.append(ItemResult(item.pii, "refused", item.title,
+                                          Reason.SET_INCOMPLETE, uids=item.uids,
+                                          missing_parts=item.missing_parts))
+            else:
+                title = item.title or await asyncio.to_thread(self.caches.title, item.pii)
+                units.append(Unit(item.pii, item.uids, title))
+        return await self._run("checkin", None, units, settled)
 
     async def renew(self, patron: Patron, items: Sequence[str]) -> TransactionResult:
         """Renew loans of ``patron`` by PII (the books need not be on the pad)."""
@@ -321,21 +345,26 @@ class CirculationService:
         wanted = [item.pii for item in stack.items] if items is None else list(items)
         if not wanted:
             return TransactionResult(operation, patron_id=pid, reason=Reason.NOTHING_TO_DO)
-        refused: list[ItemResult] = []
+        settled: list[ItemResult] = []
         units: list[Unit] = []
         for pii in dict.fromkeys(wanted):
             item = stack.item(pii)
-            if item is None:
-                refused.append(ItemResult(pii, "refused", reason=Reason.NOT_ON_PAD))
+            earlier = self._recent.get(pii)
+            if earlier is not None and earlier[:2] == (operation, pid):
+                # Asked again (a second tap) while the item never left the pad:
+                # the answer stands; nothing is done or recorded twice.
+                settled.append(earlier[2])
+            elif item is None:
+                settled.append(ItemResult(pii, "refused", reason=Reason.NOT_ON_PAD))
             elif not item.complete:
-                refused.append(ItemResult(pii, "refused", item.title, Reason.SET_INCOMPLETE,
+                settled.append(ItemResult(pii, "refused", item.title, Reason.SET_INCOMPLETE,
                                           uids=item.uids, missing_parts=item.missing_parts))
             else:
                 units.append(Unit(pii, item.uids, item.title))
-        return await self._run(operation, patron, units, refused)
+        return await self._run(operation, patron, units, settled)
 
     async def _run(self, operation: Operation, patron: Patron | None, units: list[Unit],
-                   refused: list[ItemResult]) -> TransactionResult:
+                   settled: list[ItemResult]) -> TransactionResult:
         pid = patron.id if patron else None
         if self._lock_state.locked:
             return TransactionResult(operation, patron_id=pid, reason=Reason.DEVICE_LOCKED)
@@ -349,9 +378,20 @@ class CirculationService:
             else:
                 done, offline = await self.engine.run(operation, patron, units)
         await self._refresh_status()
+        on_pad = {item.pii for item in self.stack.items}
+        for result in done:
+            if result.status in ("done", "queued") and result.pii in on_pad:
+                self._recent[result.pii] = (operation, pid, result)
         order = {unit.pii: i for i, unit in enumerate(units)}
-        results = sorted(done, key=lambda r: order.get(r.pii, 0)) + refused
+        results = sorted(done, key=lambda r: order.get(r.pii, 0)) + settled
         return TransactionResult(operation, tuple(results), pid, offline)
+
+    def _stack_changed(self, stack: Stack) -> None:
+        if self._recent:
+            present = {item.pii for item in stack.items}
+            for pii in [p for p in self._recent if p not in present]:
+                del self._recent[pii]
+        super()._stack_changed(stack)
 
     def _refuse_all(self, operation: Operation, patron: Patron, items: Sequence[str] | None,
                     reason: Reason, detail: str | None) -> TransactionResult:
@@ -375,22 +415,6 @@ class CirculationService:
 
     # ------------------------------------------------------------ events
 
-    def _emit(self, event: ServiceEvent) -> None:
-        for queue in self._subscribers:
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
-                log.warning("a subscriber is not reading; event dropped")
-
-    def _stack_changed(self, stack: Stack) -> None:
-        self._emit(StackChanged(stack))
-
-    def _reader_event(self, state: str, error: str | None) -> None:
-        if state != self._reader_state:
-            self._reader_state = state
-            self._emit(ReaderChanged(state, error))
-            self._spawn("status report", self._report, "reader")
-
     def _ils_changed(self, online: bool) -> None:
         self._spawn("ILS change", self._after_ils_change, online)
 
@@ -405,53 +429,7 @@ class CirculationService:
     def _queue_changed(self) -> None:
         self._spawn("queue status", self._refresh_status)
 
-    async def _refresh_status(self) -> None:
-        counts = await asyncio.to_thread(self.journal.counts)
-        now = self.clock()
-        since = self.ils.offline_since
-        status = OfflineStatus(
-            ils_online=self.ils.online, offline_since=since.replace(tzinfo=None) if since
-            else None, queued=counts.queued, conflicts=counts.conflicts + counts.failed,
-            unfinished=counts.unfinished,
-            accepting=self.ils.online or self.policy.accepting(since, now))
-        if status != self._status:
-            self._status = status
-            self._emit(QueueChanged(status))
-
     # ------------------------------------------------------------ tasks
-
-    def _spawn(self, name: str, work: Callable[..., Coroutine[Any, Any, None]],
-               *args: Any) -> None:
-        """Run ``work(*args)`` as a supervised task (not once closing). The
-        coroutine is made inside the task, so a task cancelled before it
-        starts leaves no coroutine never awaited."""
-        if not self._started:
-            return
-        task = asyncio.create_task(self._supervised(name, work, *args), name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _supervised(self, name: str, work: Callable[..., Coroutine[Any, Any, None]],
-                          *args: Any) -> None:
-        try:
-            await work(*args)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the task supervisor: log with the traceback
-            log.exception("circulation task failed", extra={"fields": {"task": name}})
-
-    async def _keep_reader(self) -> None:
-        """Open the reader until it answers, then poll the pad."""
-        assert self.reader is not None and self.watcher is not None
-        delay = 0.5
-        while self.reader.state is not ReaderState.CONNECTED:
-            try:
-                await self.reader.open()
-            except ReaderError as exc:
-                self._reader_event(ReaderState.DISCONNECTED.value, str(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-        await self.watcher.run()
 
     async def _watch_ils(self) -> None:
         interval = self.settings.offline.probe_interval_s
@@ -461,39 +439,3 @@ class CirculationService:
                 await self.ils.probe()
             elif self._status.unfinished:
                 await self.recover()
-
-    async def _watch_lock(self) -> None:
-        async for state in self.store.kiosk_lock.changes():
-            self._lock_state = state
-            self._emit(LockChanged(state.locked, state.reason, state.version))
-
-    async def _watch_cards(self, reader: CardReader) -> None:
-        async with contextlib.aclosing(reader.events()) as stream:
-            async for event in stream:
-                if not isinstance(event, CardEvent):
-                    continue
-                if event.text:
-                    self._emit(CardPresented(ScannedCode(event.text, "nfc-text")))
-                elif event.uid is not None:
-                    self._emit(CardPresented(CardUid(event.uid, event.reader)))
-
-    async def _report_status(self) -> None:
-        while True:
-            await self._report("ils")
-            await self._report("reader")
-            await asyncio.sleep(self.settings.status_interval_s)
-
-    async def _report(self, component: str) -> None:
-        board = self.store.status
-        if component == "ils":
-            status = self._status
-            if status.ils_online:
-                await asyncio.to_thread(board.report, "ils", "ok", None)
-            else:
-                detail = f"offline since {status.offline_since}; {status.queued} queued"
-                await asyncio.to_thread(board.report, "ils", "degraded" if status.accepting
-                                        else "down", detail)
-        elif self.reader is not None:
-            ok = self._reader_state == ReaderState.CONNECTED.value
-            await asyncio.to_thread(board.report, "reader", "ok" if ok else "down",
-                                    None if ok else self._reader_state)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drivers.rfid.errors import uid_hex
-from drivers.tags import BlankTagError, TagDataError, decode
+from drivers.tags import BlankTagError, ItemTag, TagDataError, decode
 from edge.circulation.model import Stack, StackItem, StackProblem, StackTag
 from edge.circulation.reasons import Reason
 
@@ -28,8 +28,14 @@ def read_tag(uid: bytes, memory: bytes, dsfid: int | None, antenna: int = 1,
         return StackTag(uid_text, antenna, problem=Reason.TAG_BLANK, detail=str(exc))
     except TagDataError as exc:
         return StackTag(uid_text, antenna, problem=Reason.TAG_UNREADABLE, detail=str(exc))
+    return tag_of(uid, item, antenna)
+
+
+def tag_of(uid: bytes, item: ItemTag, antenna: int = 1) -> StackTag:
+    """A tag on the pad from its decoded content (set information kept only
+    for a set of more than one part)."""
     parts = item.parts_in_item if item.parts_in_item and item.parts_in_item > 1 else None
-    return StackTag(uid_text, antenna, pii=item.pii, owner_isil=item.owner_isil,
+    return StackTag(uid_hex(uid), antenna, pii=item.pii, owner_isil=item.owner_isil,
                     parts_in_item=parts, part_number=item.part_number if parts else None,
                     title=item.title)
 

@@ -1,5 +1,6 @@
 """Keeps :class:`~edge.circulation.model.Stack` in step with the pad: polls
-the reader through :class:`drivers.rfid.Pad`, decodes each tag as it is read,
+the reader through :class:`drivers.rfid.Pad`, reads and decodes each tag that
+arrives (publishing the stack after each one),
 asks for titles it does not know (in the background, through
 ``title_source``), and tells ``on_change`` about every new stack.
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from drivers.rfid import (
     Pad,
@@ -20,12 +23,10 @@ from drivers.rfid import (
     Reader,
     ReaderStatus,
     TagArrived,
-    TagData,
     TagLeft,
-    TagReadFailed,
     uid_hex,
 )
-from drivers.rfid.errors import ReaderError
+from drivers.rfid.errors import ReaderError, TagError, TransportError
 from edge.circulation.model import Stack, StackTag
 from edge.circulation.stack import build_stack, read_tag, unreadable
 
@@ -34,19 +35,30 @@ log = logging.getLogger(__name__)
 TitleSource = Callable[[str], Awaitable[str | None]]
 
 
+@dataclass(slots=True)
+class _Unread:
+    uid: bytes
+    antenna: int
+    dsfid: int
+    tries: int = 0
+
+
 class PadWatcher:
     def __init__(self, reader: Reader, options: PadOptions, *, tag_model: str = "auto",
                  title_source: TitleSource | None = None,
                  on_change: Callable[[Stack], None] | None = None,
                  on_reader: Callable[[str, str | None], None] | None = None) -> None:
         self.reader = reader
-        self.pad = Pad(reader, options)
+        # The pad reports arrivals and departures; tags are read here, one at
+        # a time, so each row appears as soon as its tag is read.
+        self.pad = Pad(reader, dataclasses.replace(options, read_data=False))
         self.options = options
         self.tag_model = tag_model
         self.title_source = title_source
         self.on_change = on_change
         self.on_reader = on_reader
         self._tags: dict[str, StackTag] = {}
+        self._unread: dict[str, _Unread] = {}
         self._titles: dict[str, str] = {}
         self._asked: set[str] = set()
         self._lookups: set[asyncio.Task[None]] = set()
@@ -78,23 +90,41 @@ class PadWatcher:
                 uid = uid_hex(event.uid)
                 if uid not in self._tags:
                     self._tags[uid] = StackTag(uid, event.antenna)
+                    self._unread[uid] = _Unread(event.uid, event.antenna, event.dsfid)
                     changed = True
-            elif isinstance(event, TagData):
-                tag = read_tag(event.uid, event.memory, event.dsfid, event.antenna,
-                               self.tag_model)
-                self._tags[tag.uid] = tag
-                changed = True
-                if tag.pii is not None:
-                    self._want_title(tag.pii)
-            elif isinstance(event, TagReadFailed):
-                self._tags[uid_hex(event.uid)] = unreadable(event.uid, event.error,
-                                                            event.antenna)
-                changed = True
             elif isinstance(event, TagLeft):
-                changed = self._tags.pop(uid_hex(event.uid), None) is not None or changed
+                uid = uid_hex(event.uid)
+                self._unread.pop(uid, None)
+                changed = self._tags.pop(uid, None) is not None or changed
             elif isinstance(event, ReaderStatus) and self.on_reader is not None:
                 self.on_reader(event.state.value, event.error)
         if changed:
+            self._publish()
+        await self._read_new()
+
+    async def _read_new(self) -> None:
+        """Read the tags that arrived, one by one: each is shown (and its
+        title asked for) as soon as it is read, while the next is read."""
+        for uid, unread in list(self._unread.items()):
+            try:
+                memory = await self.reader.read_memory(unread.uid, self.options.data_blocks)
+            except TransportError as exc:  # the reader went away; the next poll says so
+                log.info("tag read failed", extra={"fields": {"error": str(exc)}})
+                return
+            except TagError as exc:
+                unread.tries += 1
+                if unread.tries < self.options.read_attempts:
+                    continue  # again at the next poll
+                tag = unreadable(unread.uid, str(exc), unread.antenna)
+            except ReaderError as exc:
+                tag = unreadable(unread.uid, str(exc), unread.antenna)
+            else:
+                tag = read_tag(unread.uid, memory, unread.dsfid, unread.antenna,
+                               self.tag_model)
+            del self._unread[uid]
+            self._tags[uid] = tag
+            if tag.pii is not None:
+                self._want_title(tag.pii)
             self._publish()
 
     @contextlib.asynccontextmanager

@@ -1,5 +1,5 @@
 """Checkout, return and renewal of several items as journaled transactions
-(docs/adr/0008-circulation-journal.md).
+(docs/adr/0009-circulation-journal.md).
 
 Online, each item goes: journal entry (durable) -> ILS -> ``ils_done``
 (durable) -> the tag's security state written and read back -> ``done`` with
@@ -25,6 +25,7 @@ kill the process there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
@@ -194,20 +195,36 @@ class Engine:
 
     async def _tag_stage(self, queue: asyncio.Queue[Job | None],
                          results: dict[int, ItemResult]) -> None:
-        while (job := await queue.get()) is not None:
-            if job.offline:
-                results[job.entry.id] = await self._finish_offline(job)
-            else:
-                results[job.entry.id] = await self._finish_online(job)
+        """Write each item's tags; its ``done`` record (an fsync) is written
+        while the next item's tags are (one record in flight at a time)."""
+        recording: asyncio.Task[None] | None = None
 
-    async def _finish_online(self, job: Job) -> ItemResult:
-        self._progress(job, "tag")
+        async def record(job: Job) -> None:
+            results[job.entry.id] = await self._complete(job)
+
         try:
-            await self._write_tags(job, secured=job.operation == "checkin")
-        except ReaderError as exc:
-            return await self._tag_failed(job, exc)
-        self.checkpoint("tag_written")
-        return await self._complete(job)
+            while (job := await queue.get()) is not None:
+                if job.offline:
+                    results[job.entry.id] = await self._finish_offline(job)
+                    continue
+                self._progress(job, "tag")
+                try:
+                    await self._write_tags(job, secured=job.operation == "checkin")
+                except ReaderError as exc:
+                    results[job.entry.id] = await self._tag_failed(job, exc)
+                    continue
+                self.checkpoint("tag_written")
+                if recording is not None:
+                    await recording
+                recording = asyncio.create_task(record(job), name=f"record {job.unit.pii}")
+            if recording is not None:
+                await recording
+        except BaseException:
+            if recording is not None and not recording.done():
+                recording.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recording
+            raise
 
     async def _complete(self, job: Job) -> ItemResult:
         job.entry = await asyncio.to_thread(self.journal.update, job.entry.id, state="done",

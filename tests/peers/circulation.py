@@ -40,7 +40,7 @@ async def sim_hardware() -> AsyncIterator[SimServer]:
 
 def kiosk_toml(*, ils_port: int, reader_url: str, store: Path, role: str = "kiosk",
                extra: str = "", offline: str = "", patron: str = "",
-               probe_interval_s: float = 0.1) -> str:
+               probe_interval_s: float = 0.1, ils_timeout_s: float = 5.0) -> str:
     """A device configuration for the demo ILS and simulated hardware."""
     text = f"""
 role = "{role}"
@@ -62,7 +62,7 @@ port = {ils_port}
 login_user = "{SIP_USER}"
 institution = "TVTPHN"
 location = "TANG1"
-timeout_s = 5.0
+timeout_s = {ils_timeout_s}
 retries = 1
 keepalive_s = 3600.0
 
@@ -70,11 +70,9 @@ keepalive_s = 3600.0
 url = "{reader_url}"
 poll_interval_s = {POLL_S}
 leave_after_polls = 2
-
-[offline]
-probe_interval_s = {probe_interval_s}
-{offline}
 """
+    if role in ("kiosk", "bookdrop"):
+        text += f"\n[offline]\nprobe_interval_s = {probe_interval_s}\n{offline}\n"
     if role == "kiosk":
         text += f"\n[patron]\n{patron}\n"
     return text + extra

@@ -65,3 +65,33 @@ async def test_an_item_on_hold_for_another_reader_is_refused_and_stays_secured(
     assert await rig.ils.loan("30000006") is None
     assert rig.tag("30000006").afi == AFI_IN_LIBRARY
     assert outbox(service) == []
+
+
+async def test_a_second_tap_does_not_lend_twice(rig: Rig, service: CirculationService) -> None:
+    reader = await patron(service, CARD_P0001)
+    await place(rig, service, "30000001", "30000002")
+    first = await service.checkout(reader)
+    again = await service.checkout(reader)
+    assert [i.transaction_id for i in again.items] == [i.transaction_id for i in first.items]
+    assert [e.pii for e in await rig.ils.events("checkout")] == ["30000001", "30000002"]
+    assert [p["item"] for t, p in outbox(service) if t == "loan"] == ["30000001", "30000002"]
+    back = await service.checkin()  # borrowed and returned on the spot: a new transaction
+    assert [i.status for i in back.items] == ["done", "done"]
+    assert await rig.ils.loan("30000001") is None
+
+
+async def test_a_site_using_eas_and_afi(rig: Rig) -> None:
+    from tests.edge.circulation.conftest import start_service
+
+    service = await start_service(rig, extra="\n[tags]\nuse_eas = true\n")
+    try:
+        reader = await patron(service, CARD_P0001)
+        await place(rig, service, "30000001")
+        assert rig.tag("30000001").eas is True
+        assert (await service.checkout(reader)).items[0].status == "done"
+        tag = rig.tag("30000001")
+        assert (tag.afi, tag.eas) == (AFI_ON_LOAN, False)
+        assert (await service.checkin()).items[0].status == "done"
+        assert (tag.afi, tag.eas) == (AFI_IN_LIBRARY, True)
+    finally:
+        await service.close()

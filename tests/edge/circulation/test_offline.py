@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from drivers.sim.library import AFI_IN_LIBRARY, AFI_ON_LOAN
 from drivers.sim.tags import SimTag
 from drivers.tags import ItemTag, encode
@@ -189,7 +191,9 @@ async def test_borrowed_and_returned_offline_replays_in_that_order(rig: Rig) -> 
 
 
 async def test_the_agents_flush_request_is_carried_out_by_the_service(
-        rig: Rig, cli: Callable[..., CliResult]) -> None:
+        rig: Rig, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in rig.environ.items():
+        monkeypatch.setenv(name, value)
     service = await start_service(rig, probe_interval_s=3600)
     try:
         reader = await patron(service, CARD_P0001)

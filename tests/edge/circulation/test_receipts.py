@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import ssl
 import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from aiosmtpd.controller import Controller
 
 from drivers.printer import PrinterOptions, render_bytes
 from drivers.printer.raster import render_lines
@@ -19,6 +22,7 @@ from edge.circulation.reasons import Reason
 from edge.circulation.receipt import build_receipt, mask_name, mask_number
 from edge.circulation.settings import CirculationSettings
 from edge.config.models import LibrarySection, PrinterSection, SmtpSection
+from tests.peers.smtp import Inbox, authenticate, free_port
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 ESC, GS = 0x1B, 0x1D
@@ -142,6 +146,30 @@ def test_a_file_printer_gets_the_bytes(tmp_path: Path) -> None:
     assert target.read_bytes() == render_bytes(options, receipt.text(48))
     missing = PrinterSection(url=f"file://{tmp_path}/no/such/dir/lp0")
     assert not asyncio.run(print_receipt(settings(printer=missing), receipt))
+
+
+async def test_the_receipt_goes_over_starttls(tls_certificates: Any) -> None:
+    inbox = Inbox()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls_certificates.server_cert, tls_certificates.server_key)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, authenticator=authenticate)
+    controller.start()
+    try:
+        section = SmtpSection(host="127.0.0.1", port=controller.port, security="starttls",
+                              ca_file=tls_certificates.ca, login_user="kiosk01",
+                              from_address="kiosk@tvtphn.example.vn")
+        assert await email_receipt(settings(smtp=section, smtp_password="s3cret-SMTP"),
+                                   a_receipt("en"), to="staff@tvtphn.example.vn")
+        [(_, to, message)] = inbox.messages
+        assert to == ["staff@tvtphn.example.vn"]
+        assert message["Subject"] == "Receipt from Thư viện Thành phố Hà Nội"
+        # a server whose certificate the CA did not sign is refused
+        untrusted = section.model_copy(update={"ca_file": None})
+        assert not await email_receipt(settings(smtp=untrusted, smtp_password="s3cret-SMTP"),
+                                       a_receipt("en"), to="staff@tvtphn.example.vn")
+    finally:
+        controller.stop()
 
 
 async def test_the_receipt_is_emailed(smtp_server: Any) -> None:
