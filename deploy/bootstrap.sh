@@ -32,7 +32,11 @@ deb_test=(
   fonts-dejavu-core                            # receipts in image mode (Vietnamese glyphs)
   systemd                                      # systemd-analyze verify of the units
 )
-deb_demo=(xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-dejavu-core)
+deb_demo=(
+  xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1  # the kiosk window (private Xvfb headless)
+  libusb-1.0-0                                 # nfcpy, which reads the demo's library cards
+  fonts-dejavu-core                            # receipts in image mode (Vietnamese glyphs)
+)
 
 wanted=("${deb_python[@]}" "${deb_pcsc[@]}")
 if [ "$mode" = test ]; then wanted+=("${deb_test[@]}"); else wanted+=("${deb_demo[@]}"); fi

@@ -257,6 +257,9 @@ class Agent:
 
     async def append_health(self) -> None:
         outbox = self.store.outbox
+        # The kiosk's staff screen reads the broker's state from the board.
+        await asyncio.to_thread(self.store.status.report, "broker", self.broker.status,
+                                self.broker.detail)
         depth = await asyncio.to_thread(outbox.depth)
         components = await asyncio.to_thread(self.store.status.snapshot)
         event = health_event(HealthInputs(

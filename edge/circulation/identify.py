@@ -109,7 +109,8 @@ def patron_from_sip(result: PatronInformationResult, patron_id: str,
         email=result.email_address or None, blocked=blocked,
         block_reason=(" / ".join(result.screen_message) or None) if blocked else None,
         flags=result.patron_status, fines=result.fee_amount, currency=result.currency_type,
-        screen_messages=result.screen_message, pin=pin)
+        screen_messages=result.screen_message, patron_class=result.patron_class or None,
+        pin=pin)
 
 
 class Identifier:

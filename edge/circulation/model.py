@@ -65,6 +65,8 @@ class Patron:
     currency: str = ""
     offline: bool = False
     screen_messages: tuple[str, ...] = ()
+    #: The ILS's patron class (SIP2 PC, e.g. ``staff``) when it says.
+    patron_class: str | None = None
     #: Kept for the SIP2 requests of this session; never shown or logged.
     pin: str | None = field(default=None, repr=False, compare=False)
 

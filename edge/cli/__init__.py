@@ -28,6 +28,7 @@ AREAS: tuple[str, ...] = (
     "edge.cli.config_cmd",
     "edge.cli.doctor_cmd",
     "edge.cli.demo_cmd",
+    "edge.cli.kiosk_cmd",
     "edge.cli.tag_cmd",
     "edge.cli.reader_cmd",
     "edge.cli.sip2_cmd",

@@ -1,55 +1,72 @@
-"""``smartlib demo``: the product working on one machine with simulators."""
+"""``smartlib demo``: the product on this machine with simulators: the demo
+ILS, the simulated RFID pad and card reader, the circulation service and
+the kiosk window with a demo control panel; without a display (or with
+``--headless``) a scripted session walked through the real window on a
+private X server, with a screenshot of every screen and a transcript."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edge.cli.common import print_json
+from edge.cli.common import fail, print_json
 from edge.errors import ExitCode
-from edge.i18n import _
+from edge.i18n import _, current_language
 
 if TYPE_CHECKING:
     from edge.cli.common import SubParsers
+
+#: Where the headless demo writes when --out is not given.
+DEFAULT_OUT = "demo-out"
 
 
 def register(sub: SubParsers) -> None:
     parser = sub.add_parser(
         "demo", help=_("run the product on this machine with simulators"),
-        description=_("Run the product on this machine with simulated devices: writes an "
-                      "example configuration for every role, validates each one, and checks "
-                      "this machine for every role."))
-    parser.add_argument("--out", metavar=_("DIR"), help=_("keep the demo's files in DIR"))
+        description=_("Run the kiosk with the demo library system, a simulated RFID pad and "
+                      "card reader, and a control panel to put books on the pad and tap "
+                      "library cards. Without a display, or with --headless, walk a scripted "
+                      "session through the real screen instead (identify, borrow three books "
+                      "including a two-part set, return one, renew one, receipt) and write a "
+                      "screenshot of every screen and a transcript."))
+    parser.add_argument("--out", metavar=_("DIR"),
+                        help=_("write the demo's files here (headless default: {dir})").format(
+                            dir=DEFAULT_OUT))
     parser.add_argument("--headless", action="store_true",
-                        help=_("no window: print what happens (the default without a display)"))
+                        help=_("no window on this display: the scripted session on a private "
+                               "X server (the default without a display)"))
     parser.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     parser.set_defaults(handler=_demo)
 
 
 async def _demo(args: argparse.Namespace) -> int:
-    from edge.config import load
-    from edge.config.examples import render
-    from edge.doctor import Status, diagnose
-
-    with tempfile.TemporaryDirectory(prefix="smartlib-demo-") as tmp:
-        out = Path(args.out) if args.out else Path(tmp)
-        out.mkdir(parents=True, exist_ok=True)
-        report = []
-        for role in ("kiosk", "gate", "bookdrop", "central"):
-            path = out / f"{role}.toml"
-            text = render(role).replace("/var/lib/smartlib/", f"{out}/var/")
-            path.write_text(text, encoding="utf-8")
-            device = load(path).device
-            verdicts = await diagnose(role, device, timeout_s=0.5)
-            fails = [v for v in verdicts if v.status is Status.FAIL]
-            report.append({"role": role, "config": str(path), "valid": True,
-                           "problems": [f"{v.check}: {v.detail}" for v in fails]})
-            if not args.json:
-                print(_("{role}: configuration {path} is valid").format(role=role, path=path))
-                for v in fails:
-                    print(f"  {v.status.value:<5} {v.check}: {v.detail}")
-        if args.json:
-            print_json({"roles": report})
+    display = importlib.import_module("kiosk.display")
+    headless = bool(args.headless or not display.have_display())
+    demo = importlib.import_module("kiosk.demo.main")
+    try:
+        if args.out or headless:
+            directory = Path(args.out or DEFAULT_OUT)
+            outcome = await demo.run_demo(directory, headless=headless,
+                                          language=current_language())
+        else:
+            with tempfile.TemporaryDirectory(prefix="smartlib-demo-") as tmp:
+                outcome = await demo.run_demo(Path(tmp), headless=False,
+                                              language=current_language())
+    except TimeoutError as exc:
+        return fail(_("the scripted session stopped: {error}").format(error=exc),
+                    ExitCode.FAILED)
+    if not headless:
+        return int(ExitCode.OK)
+    if outcome.transcript is None:
+        return fail(_("the scripted session did not finish"), ExitCode.FAILED)
+    if args.json:
+        print_json({"directory": str(outcome.directory), "transcript": str(outcome.transcript),
+                    "screenshots": [str(path) for path in outcome.screenshots]})
+    else:
+        print(_("The scripted demo session ran through the kiosk screen: {n} screenshots "
+                "in {dir}").format(n=len(outcome.screenshots), dir=outcome.directory))
+        print(_("Read the session: {path}").format(path=outcome.transcript))
     return int(ExitCode.OK)

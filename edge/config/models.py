@@ -298,8 +298,22 @@ class KioskSection(Section):
     idle_timeout_s: PositiveSeconds = 60.0
     idle_warning_s: PositiveSeconds = 15.0
     ask_item_count: bool = False
+    #: Camera for barcodes and QR codes: a V4L2 index (0 is /dev/video0).
     camera: int | None = None
     fullscreen: bool = True
+    #: Staff cards: patron ids (as the card maps to them) that open staff
+    #: mode, and the ILS patron classes (SIP2 PC) that do.
+    staff_patron_ids: list[str] = []
+    staff_patron_classes: list[str] = ["staff"]
+    #: The screen stops waiting for the ILS or a tag write after this long
+    #: (the transaction itself is finished by the circulation service).
+    request_timeout_s: PositiveSeconds = 30.0
+    #: Seconds the goodbye screen stays before the welcome screen.
+    done_timeout_s: PositiveSeconds = 8.0
+    high_contrast: bool = False
+    large_text: bool = False
+    sounds: bool = True
+    volume: Annotated[float, Field(ge=0, le=1)] = 0.7
 
 
 #: A GPIO pin as gpiozero names it: a BCM number (17) or "GPIO17", "BOARD11",

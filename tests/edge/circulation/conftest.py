@@ -15,6 +15,7 @@ from edge.circulation.service import CirculationService
 from tests.peers.circulation import *  # noqa: F403  (fixtures)
 from tests.peers.circulation import Rig, wait_for
 from tests.peers.sip2 import tls_certificates  # noqa: F401 - fixture
+from tests.peers.smtp import smtp_server  # noqa: F401  (fixture)
 
 
 async def start_service(rig: Rig, **options: Any) -> CirculationService:

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import socket
 import ssl
 import unicodedata
 from datetime import datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from drivers.printer import PrinterOptions, render_bytes
 from drivers.printer.raster import render_lines
@@ -27,6 +22,7 @@ from edge.circulation.reasons import Reason
 from edge.circulation.receipt import build_receipt, mask_name, mask_number
 from edge.circulation.settings import CirculationSettings
 from edge.config.models import LibrarySection, PrinterSection, SmtpSection
+from tests.peers.smtp import Inbox, authenticate, free_port
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 ESC, GS = 0x1B, 0x1D
@@ -150,42 +146,6 @@ def test_a_file_printer_gets_the_bytes(tmp_path: Path) -> None:
     assert target.read_bytes() == render_bytes(options, receipt.text(48))
     missing = PrinterSection(url=f"file://{tmp_path}/no/such/dir/lp0")
     assert not asyncio.run(print_receipt(settings(printer=missing), receipt))
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
-                 data: Any) -> AuthResult:
-    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-        b"kiosk01", b"s3cret-SMTP")
-    return AuthResult(success=ok, handled=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:  # aiosmtpd checks its own port, so it cannot take 0
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Any:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(),
-                            authenticator=authenticate, auth_require_tls=False)
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
 
 
 async def test_the_receipt_goes_over_starttls(tls_certificates: Any) -> None:
