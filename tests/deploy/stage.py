@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,6 @@ class Stage:
     root: Path
     postgres: PostgresServer
     secrets: dict[str, dict[str, str]] = field(default_factory=dict)
-    runs: int = 0
 
     @property
     def inventory(self) -> Path:
@@ -126,7 +126,9 @@ class Stage:
             if host in ("relay-01", "kiosk-01", "bookdrop-01"):
                 values["smartlib_sip2_password"] = "sip2-" + secrets.token_urlsafe(12)
             if host in DEVICES:
-                values["smartlib_staff_pin"] = str(secrets.randbelow(10**6)).zfill(6)
+                # 12 digits: a shorter one could turn up inside a temporary
+                # file name in the output and look like a leak.
+                values["smartlib_staff_pin"] = str(10**11 + secrets.randbelow(9 * 10**11))
             if host == "relay-01":
                 values["smartlib_relay_db_password"] = "db-" + secrets.token_urlsafe(15)
             self.secrets[host] = values
@@ -185,10 +187,11 @@ class Stage:
 
     def playbook(self, playbook: str, *args: str, stage: str = "hosts",
                  timeout: float = 900) -> Run:
-        extra = self.root / f"extra-{stage}.json"
+        # Runs may overlap (threads): each has its own files.
+        run_id = uuid.uuid4().hex[:8]
+        extra = self.root / f"extra-{run_id}.json"
         extra.write_text(json.dumps(self.extra_vars(stage)))
-        self.runs += 1
-        record = self.root / f"run-{self.runs}.json"
+        record = self.root / f"run-{run_id}.json"
         argv = ["-i", str(self.inventory / "hosts.yml"), playbook, "--vault-password-file",
                 str(self.vault_password_file), "-e", f"@{extra}", *args]
         done = subprocess.run([tool("ansible-playbook"), *argv], cwd=ANSIBLE_DIR,
@@ -199,6 +202,18 @@ class Stage:
             run.data = json.loads(record.read_text(encoding="utf-8"))
         return run
 
+    def provision(self) -> Staged:
+        """Certificates, then the converge (verbose, with diffs: the most a
+        run ever shows, so the secrets check covers it)."""
+        self.prepare()
+        pki = self.playbook("pki.yml")
+        assert pki.code == 0, "step 'certificates (pki.yml)' failed:\n" + pki.explain()
+        # A key kept vaulted on the controller: the copy task must decrypt it.
+        self.vault("encrypt", self.pki / f"{SITE}.relay-01.key")
+        converge = self.playbook("site.yml", "-v", "--diff")
+        assert converge.code == 0, "step 'first run of site.yml' failed:\n" + converge.explain()
+        return Staged(self, pki, converge)
+
     def smartlib(self, host: str, *args: str, stage: str = "hosts",
                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """The staged host's own ``smartlib`` (its virtualenv, the wheel)."""
@@ -206,3 +221,14 @@ class Stage:
         return subprocess.run([str(program), "--lang", "en", *args], capture_output=True,
                               text=True, timeout=120, check=False,
                               env={**os.environ, **(env or {})})
+
+
+@dataclass
+class Staged:
+    """A provisioned staging root and the runs made on it."""
+
+    stage: Stage
+    pki: Run
+    converge: Run
+    #: Runs made afterwards (idempotence, check mode, backup.yml).
+    later: list[Run] = field(default_factory=list)

@@ -1,244 +1,119 @@
-"""site.yml applied for real to the example inventory in a staging root
-(tests/deploy/stage.py): what each host ends up with, what the broker
-accepts, that the relay reaches the PostgreSQL it was given, that a second
-run changes nothing, that check mode works on a blank host, and that no
-secret shows in Ansible's output."""
+"""site.yml applied for real to the example inventory, every host in a
+staging root on this machine (tests/deploy/stage.py), then: what each host
+has (file_checks), what the broker accepts (broker_checks), a second run
+that changes nothing, check mode on a blank host, backup.yml, backups and
+restores, and no secret in any output.
+
+One test with subtests rather than many tests sharing a fixture: the runs
+are the expensive part (ansible-core pays about a third of a second of CPU
+per module call), and one test keeps them on one pytest-xdist worker. The
+later runs (second run, check mode, backup.yml) are independent of each
+other and of the read-only checks, so they run at the same time. Each step
+and check is a subtest named after what it checks; a failed set-up step
+(certificates, first run) says which one it was.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import stat
-import subprocess
-import tomllib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from edge.relay.acl import render_acl
-from tests.deploy.conftest import Staged
-from tests.deploy.stage import DEVICES, HOSTS, SITE, Run
-from tests.deploy.units import assert_unit_verifies
+from tests.deploy import broker_checks, file_checks
+from tests.deploy.stage import HOSTS, Run, Stage, Staged
+from tests.peers.postgres import PostgresServer, postgres_server  # noqa: F401
 
-pytestmark = [pytest.mark.xdist_group("ansible-stage"), pytest.mark.timeout(1200),
-              pytest.mark.slow]
-
-CONFIG = {"relay-01": "/etc/smartlib/central.toml", **{h: "/etc/smartlib/device.toml"
-                                                      for h in DEVICES}}
-ROLE = {"relay-01": "central", **DEVICES}
+SubTests = pytest.Subtests
 
 
-def test_the_run_provisions_every_host(staged: Staged) -> None:
-    stats = staged.converge.data["stats"]
-    assert set(stats) == set(HOSTS)
-    for host, counts in stats.items():
-        assert counts["failures"] == 0 and counts["unreachable"] == 0, host
-        assert counts["changed"] > 0, host
+def _each(subtests: SubTests, staged: Staged, checks: list[Callable[..., None]],
+          *args: object) -> None:
+    for check in checks:
+        label = check.__name__.removeprefix("check_").replace("_", " ")
+        hosts = [a for a in args if isinstance(a, str)]
+        if hosts:
+            label += f" [{', '.join(hosts)}]"
+        with subtests.test(msg=label):
+            check(staged, *args)
 
 
-@pytest.mark.parametrize("host", HOSTS)
-def test_configuration_passes_smartlib_config_check(staged: Staged, host: str) -> None:
-    stage = staged.stage
-    config = stage.path(host, CONFIG[host])
-    done = stage.smartlib(host, "config", "check", "--json", str(config))
-    assert done.returncode == 0, done.stderr
-    verdict = json.loads(done.stdout)
-    assert (verdict["valid"], verdict["role"], verdict["site"], verdict["device"]) == (
-        True, ROLE[host], SITE, host)
-    wanted = {"mqtt_username", "mqtt_password"} | {
-        name.removeprefix("smartlib_").replace("relay_db", "database")
-        for name in stage.secrets[host] if name != "smartlib_mqtt_password"}
-    assert set(verdict["secrets_present"]) == wanted
-    data = tomllib.loads(config.read_text(encoding="utf-8"))
-    assert data["library"] == {"isil": "VN-TVTPHN", "name": "Thư viện Thành phố Hà Nội",
-                               "timezone": "Asia/Ho_Chi_Minh"}
-    assert data["mqtt"]["host"] == "mqtt.tvtp.example.vn" and data["mqtt"]["port"] == 8883
-    if host in DEVICES:
-        assert data["agent"]["services"] == {ROLE[host]: f"smartlib-{ROLE[host]}.service"}
-
-
-@pytest.mark.parametrize("host", HOSTS)
-def test_secrets_file_is_private_and_holds_the_vaulted_values(staged: Staged,
-                                                              host: str) -> None:
-    stage = staged.stage
-    secrets_file = stage.path(host, "/etc/smartlib/secrets.toml")
-    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
-    assert stat.S_IMODE(stage.path(host, "/etc/smartlib/mqtt-client.key").stat().st_mode) \
-        == 0o600
-    values = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
-    vaulted = stage.secrets[host]
-    assert values["mqtt_username"] == f"{SITE}.{host}"
-    assert values["mqtt_password"] == vaulted["smartlib_mqtt_password"]
-    assert values.get("sip2_password") == vaulted.get("smartlib_sip2_password")
-    assert values.get("database_password") == vaulted.get("smartlib_relay_db_password")
-
-
-def test_a_vaulted_key_on_the_controller_lands_decrypted(staged: Staged) -> None:
-    key = staged.stage.path("kiosk-01", "/etc/smartlib/mqtt-client.key").read_text()
-    assert key.startswith("-----BEGIN PRIVATE KEY-----")
-
-
-def _pip_requirement(run: Run, host: str) -> str:
-    """What pip was asked to install (extras sorted by the pip module)."""
-    return next(result["cmd"][-1] for h, name, result in run.results()
-                if h == host and "Install smartlib-edge" in name)
-
-
-def test_extras_follow_the_role_and_a_gate_gets_no_kivy(staged: Staged) -> None:
-    run = staged.converge
-    assert _pip_requirement(run, "gate-01") == "smartlib-edge[camera,gpio]==0.1.0"
-    assert _pip_requirement(run, "kiosk-01") == "smartlib-edge[camera,kiosk,pcsc,printer]==0.1.0"
-    assert _pip_requirement(run, "bookdrop-01") == "smartlib-edge[gpio]==0.1.0"
-    assert _pip_requirement(run, "relay-01") == "smartlib-edge[postgres]==0.1.0"
-    gate_venv = staged.stage.path("gate-01", "/opt/smartlib/lib")
-    assert not list(gate_venv.glob("python3*/site-packages/kivy"))
-
-
-def _units(staged: Staged, host: str) -> list[Path]:
-    return sorted(staged.stage.path(host, "/etc/systemd/system").glob("smartlib-*"))
-
-
-@pytest.mark.parametrize("host", HOSTS)
-def test_units_are_the_shipped_ones_and_pass_systemd_analyze_verify(staged: Staged,
-                                                                   host: str) -> None:
-    names = {u.name for u in _units(staged, host)}
-    service = "smartlib-relay.service" if host == "relay-01" else f"smartlib-{ROLE[host]}.service"
-    expected = {service, "smartlib-backup.service", "smartlib-backup.timer"}
-    if host in DEVICES:
-        expected.add("smartlib-agent.service")
-    assert names == expected
-    prefix = str(staged.stage.host_root(host))
-    shipped_dir = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
-    for unit in _units(staged, host):
-        text = unit.read_text()
-        assert text.replace(prefix, "") == (shipped_dir / unit.name).read_text()
-        assert_unit_verifies(unit)
-
-
-def test_broker_acl_confines_each_device_to_its_prefix(staged: Staged) -> None:
-    acl = staged.stage.path("relay-01", "/etc/mosquitto/smartlib/acl").read_text()
-    assert acl == render_acl([(SITE, d) for d in DEVICES], [f"{SITE}.relay-01"])
-    for device in DEVICES:
-        block = acl.split(f"user {SITE}.{device}\n")[1].split("\n\n")[0].splitlines()
-        assert block == [f"topic write smartlib/v1/{SITE}/{device}/evt/#",
-                         f"topic write smartlib/v1/{SITE}/{device}/health",
-                         f"topic write smartlib/v1/{SITE}/{device}/state",
-                         f"topic write smartlib/v1/{SITE}/{device}/reply/#",
-                         f"topic read smartlib/v1/{SITE}/{device}/cmd/#"]
-
-
-def test_password_file_has_one_hashed_entry_per_account(staged: Staged) -> None:
-    passwd = staged.stage.path("relay-01", "/etc/mosquitto/smartlib/passwd").read_text()
-    users = [line.split(":", 1)[0] for line in passwd.splitlines()]
-    assert users == sorted(f"{SITE}.{h}" for h in HOSTS)
-    for host, values in staged.stage.secrets.items():
-        assert values["smartlib_mqtt_password"] not in passwd, host
-    assert all(line.split(":", 1)[1].startswith("$7$101$") for line in passwd.splitlines())
-
-
-def test_relay_reaches_its_postgresql_with_the_vaulted_password(staged: Staged) -> None:
-    stage = staged.stage
-    config = stage.path("relay-01", "/etc/smartlib/central.toml")
-    url = tomllib.loads(config.read_text())["relay"]["database_url"]
-    assert url == f"postgresql+psycopg://smartlib_relay@127.0.0.1:{stage.postgres.port}/smartlib"
-    done = stage.smartlib("relay-01", "relay", "--config", str(config), "status", "--json")
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["events"] == 0
-
-
-def test_second_run_changes_nothing(second_run: Run) -> None:
-    assert second_run.code == 0, second_run.explain()
-    assert second_run.changed() == []
-    assert set(second_run.data["stats"]) == {"relay-01", "kiosk-01"}
-
-
-def test_check_mode_on_a_blank_host_works_and_writes_nothing(staged: Staged,
-                                                             blank_check: Run) -> None:
-    assert blank_check.code == 0, blank_check.explain()
-    assert blank_check.changed(), "check mode on a blank host should predict changes"
-    for host in ("relay-01",):
-        written = [p for p in staged.stage.host_root(host, "blank").rglob("*") if p.is_file()]
-        assert written == [], written
-
-
-def test_no_secret_shows_in_ansible_output(staged: Staged, second_run: Run,
-                                           blank_check: Run) -> None:
-    runs = [staged.pki, staged.converge, second_run, blank_check]
-    for values in staged.stage.secrets.values():
-        for secret in values.values():
-            for run in runs:
-                assert secret not in run.stdout and secret not in run.stderr
-
-
-def test_backup_and_restore_of_a_device_store(staged: Staged) -> None:
-    stage = staged.stage
-    script = stage.path("kiosk-01", "/usr/local/sbin/smartlib-backup")
-    env_file = stage.path("kiosk-01", "/etc/smartlib/backup.env")
-    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    db = stage.path("kiosk-01", "/var/lib/smartlib/device.db")
-    python = stage.path("kiosk-01", "/opt/smartlib/bin/python")
-    subprocess.run([str(python), "-m", "edge.store.migrate", str(db)], check=True, timeout=120)
-    _sqlite(db, "CREATE TABLE probe(x TEXT); INSERT INTO probe VALUES ('Sách tiếng Việt');")
-    taken = _backup(script, env_file)
-    assert {p.name for p in taken.iterdir()} == {"device.db", "etc.tar.gz", "SHA256SUMS"}
-    _sqlite(db, "DELETE FROM probe;")
-    _backup(script, env_file, "restore", taken.name)
-    assert _sqlite(db, "SELECT x FROM probe;") == "Sách tiếng Việt"
-    assert _sqlite(db, "SELECT count(*) FROM alembic_version;") == "1"
-
-
-def test_backup_playbook_fetches_a_fresh_backup_to_the_controller(staged: Staged) -> None:
-    stage = staged.stage
-    fetched = stage.root / "fetched"
-    run = stage.playbook("backup.yml", "--limit", "gate-01", "-e",
-                         f"smartlib_backup_fetch_dir={fetched}")
+def check_second_run_changes_nothing(staged: Staged, run: Run) -> None:
     assert run.code == 0, run.explain()
-    (taken,) = (fetched / "gate-01").iterdir()
-    assert (taken / "etc.tar.gz").stat().st_size > 0
-    kept = stage.path("gate-01", "/var/backups/smartlib") / taken.name
-    assert (taken / "SHA256SUMS").read_bytes() == (kept / "SHA256SUMS").read_bytes()
+    assert run.changed() == []
+    assert set(run.data["stats"]) == {"relay-01"}
 
 
-def test_backup_and_restore_of_the_relay_database(staged: Staged) -> None:
-    stage = staged.stage
-    script = stage.path("relay-01", "/usr/local/sbin/smartlib-backup")
-    env_file = stage.path("relay-01", "/etc/smartlib/backup.env")
-    password = stage.secrets["relay-01"]["smartlib_relay_db_password"]
-    _psql(stage, password, "CREATE TABLE IF NOT EXISTS probe(x text); "
-                           "INSERT INTO probe VALUES ('Thư viện');")
-    taken = _backup(script, env_file)
-    assert (taken / "smartlib.dump").stat().st_size > 0
-    _psql(stage, password, "DROP TABLE probe;")
-    _backup(script, env_file, "restore", str(taken))
-    assert _psql(stage, password, "SELECT x FROM probe;") == "Thư viện"
+def check_check_mode_on_a_blank_host_works_and_writes_nothing(staged: Staged, run: Run) -> None:
+    assert run.code == 0, run.explain()
+    assert run.changed(), "check mode on a blank host should predict changes"
+    written = [p for p in staged.stage.host_root("relay-01", "blank").rglob("*") if p.is_file()]
+    assert written == []
 
 
-def _backup(script: Path, env_file: Path, *args: str) -> Path:
-    done = subprocess.run([str(script), "--env", str(env_file), *args], capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    if args:
-        return Path()
-    written = done.stderr.split("backup written to ")[1].split()[0]
-    return Path(written)
+def check_no_secret_shows_in_ansible_output(staged: Staged) -> None:
+    runs = [staged.pki, staged.converge, *staged.later]
+    for host, values in staged.stage.secrets.items():
+        for name, secret in values.items():
+            for run in runs:
+                assert secret not in run.stdout + run.stderr, (
+                    f"{host}'s {name} shows in the output of {' '.join(run.args)}")
 
 
-def _sqlite(db: Path, sql: str) -> str:
-    sqlite3 = shutil.which("sqlite3")
-    assert sqlite3, "sqlite3 not found (apt install sqlite3)"
-    return subprocess.run([sqlite3, str(db), sql], capture_output=True, text=True,
-                          check=True, timeout=30).stdout.strip()
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_site_yml_provisions_a_library(tmp_path_factory: pytest.TempPathFactory,
+                                       postgres_server: PostgresServer,  # noqa: F811
+                                       subtests: SubTests) -> None:
+    stage = Stage(Path(tmp_path_factory.mktemp("provisioning")), postgres_server)
+    staged = stage.provision()
+    stage.skeleton("blank")
 
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        # The same run again over the broker and relay host: it runs common
+        # (with a key vaulted on the controller), broker, relay, backup and
+        # the unit installer the device roles use (they add only plain
+        # copies of shipped files); --check --diff on a blank host:
+        # the broker and relay host, whose tasks read state (password file,
+        # database) before they act; backup.yml on the gate. None of them
+        # writes what the checks below read.
+        second = pool.submit(stage.playbook, "site.yml", "--limit", "relay-01")
+        blank = pool.submit(stage.playbook, "site.yml", "--check", "--diff", "--limit",
+                            "relay-01", stage="blank")
+        backup = pool.submit(file_checks.run_backup_playbook, stage)
 
-def _psql(stage: object, password: str, sql: str) -> str:
-    from tests.deploy.stage import Stage
+        _each(subtests, staged, [
+            file_checks.check_every_host_is_provisioned,
+            file_checks.check_a_vaulted_key_on_the_controller_lands_decrypted,
+            file_checks.check_extras_follow_the_role_and_a_gate_gets_no_kivy,
+            file_checks.check_broker_acl_confines_each_device_to_its_prefix,
+            file_checks.check_password_file_has_one_hashed_entry_per_account,
+            file_checks.check_relay_reaches_its_postgresql_with_the_vaulted_password,
+        ])
+        for host in HOSTS:
+            _each(subtests, staged, [
+                file_checks.check_configuration_passes_smartlib_config_check,
+                file_checks.check_secrets_file_is_private_and_holds_the_vaulted_values,
+                file_checks.check_units_are_the_shipped_ones_and_pass_systemd_analyze_verify,
+            ], host)
+        with broker_checks.running_broker(staged) as port:
+            _each(subtests, staged, [
+                broker_checks.check_devices_reach_the_relay_only_under_their_own_prefix,
+                broker_checks.check_a_wrong_password_is_refused,
+            ], port)
 
-    assert isinstance(stage, Stage)
-    done = subprocess.run(
-        [str(stage.postgres.bindir / "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
-         "-h", "127.0.0.1", "-p", str(stage.postgres.port), "-U", "smartlib_relay",
-         "-d", "smartlib", "-c", sql], capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, "PGPASSWORD": password})
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+        staged.later += [second.result(), blank.result(), backup.result()]
+    _each(subtests, staged, [check_second_run_changes_nothing], staged.later[0])
+    _each(subtests, staged, [check_check_mode_on_a_blank_host_works_and_writes_nothing],
+          staged.later[1])
+    _each(subtests, staged, [
+        file_checks.check_backup_playbook_fetches_a_fresh_backup_to_the_controller,
+    ], staged.later[2])
+
+    # These write to the hosts (a restored store, a restored database): last.
+    _each(subtests, staged, [
+        file_checks.check_backup_and_restore_of_a_device_store,
+        file_checks.check_backup_and_restore_of_the_relay_database,
+        check_no_secret_shows_in_ansible_output,
+    ])

@@ -2,7 +2,7 @@
 real mosquitto with the staged configuration (only its port changed) lets
 each device in with its client certificate and vaulted password, carries its
 events to the relay, and stops it from writing under another device's prefix
-or reading another device's commands."""
+or reading another device's commands. Subtests of test_provisioning.py."""
 
 from __future__ import annotations
 
@@ -12,23 +12,21 @@ import ssl
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from tests.deploy.conftest import Staged
-from tests.deploy.stage import SITE
+from tests.deploy.stage import SITE, Staged
 from tests.peers.mosquitto import find_binary, free_port
-
-pytestmark = [pytest.mark.xdist_group("ansible-stage"), pytest.mark.timeout(1200),
-              pytest.mark.slow]
 
 PREFIX = f"smartlib/v1/{SITE}"
 
 
-@pytest.fixture(scope="module")
-def broker(staged: Staged) -> Iterator[int]:
+@contextmanager
+def running_broker(staged: Staged) -> Iterator[int]:
+    """mosquitto with the staged broker files; yields its port."""
     stage = staged.stage
     conf_d = stage.path("relay-01", "/etc/mosquitto/conf.d")
     shipped = (conf_d / "smartlib.conf").read_text()
@@ -118,8 +116,8 @@ class Client:
 NOT_AUTHORIZED = 0x87
 
 
-def test_devices_reach_the_relay_only_under_their_own_prefix(staged: Staged,
-                                                             broker: int) -> None:
+def check_devices_reach_the_relay_only_under_their_own_prefix(staged: Staged,
+                                                              broker: int) -> None:
     relay = Client(staged, "relay-01", broker)
     kiosk = Client(staged, "kiosk-01", broker)
     forger = Client(staged, "kiosk-01", broker, name="-forger")
@@ -145,7 +143,7 @@ def test_devices_reach_the_relay_only_under_their_own_prefix(staged: Staged,
             client.close()
 
 
-def test_a_wrong_password_is_refused(staged: Staged, broker: int) -> None:
+def check_a_wrong_password_is_refused(staged: Staged, broker: int) -> None:
     gate = Client(staged, "gate-01", broker, password="not-the-vaulted-one")
     try:
         assert gate.reason() in (0x86, NOT_AUTHORIZED)  # bad user name or password
