@@ -30,8 +30,10 @@ deb_test=(
   openssl                                      # test certificates for TLS
   libusb-1.0-0                                 # nfcpy
   sqlite3                                      # smartlib-backup (deploy/backup) and its tests
+  fonts-dejavu-core                            # receipts in image mode (Vietnamese glyphs)
+  systemd                                      # systemd-analyze verify of the units
 )
-deb_demo=(xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1)
+deb_demo=(xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-dejavu-core)
 
 wanted=("${deb_python[@]}" "${deb_pcsc[@]}")
 if [ "$mode" = test ]; then wanted+=("${deb_test[@]}"); else wanted+=("${deb_demo[@]}"); fi

@@ -249,9 +249,10 @@ class Reader(abc.ABC):
         return b"".join(out)
 
     async def read_memory(self, uid: bytes, blocks: int | None = None) -> bytes:
-        """The tag's user memory (all of it, or the first ``blocks`` blocks)."""
-        size, count = await self.geometry(uid)
+        """The tag's user memory (all of it, or the first ``blocks`` blocks).
+        With ``blocks`` given the tag's size is not asked (one exchange less)."""
         if blocks is None:
+            _size, count = await self.geometry(uid)
             if count is None:
                 raise UnsupportedError(f"{self.url}: the tag's size is unknown; give blocks=")
             blocks = count

@@ -13,12 +13,28 @@ message holds non-ASCII text (the PyPI ``Sip2`` client does);
 
 from __future__ import annotations
 
+from zlib import adler32
+
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
+#: Adler-32's first half is 1 + the byte sum modulo 65521; started from 0 it
+#: is the byte sum itself as long as that stays below 65521, which holds for
+#: any 256 bytes (256 * 255 = 65280).
+_CHUNK = 256
+
+
+def byte_sum(data: bytes) -> int:
+    """The sum of the bytes of ``data`` (exact), computed in C: several times
+    faster than ``sum(data)`` on a message."""
+    if len(data) <= _CHUNK:
+        return adler32(data, 0) & 0xFFFF
+    view = memoryview(data)
+    return sum([adler32(view[i:i + _CHUNK], 0) & 0xFFFF
+                for i in range(0, len(data), _CHUNK)])
 
 
 def checksum(data: bytes) -> str:
     """The four-hex-digit checksum of ``data`` (which ends with ``AZ``)."""
-    return f"{-sum(data) & 0xFFFF:04X}"
+    return f"{-byte_sum(data) & 0xFFFF:04X}"
 
 
 def verify(frame: bytes) -> bool:
@@ -31,7 +47,7 @@ def verify(frame: bytes) -> bool:
     digits = frame[-4:]
     if not _HEX.issuperset(digits):
         return False
-    return (sum(frame[:-4]) + int(digits, 16)) & 0xFFFF == 0
+    return (byte_sum(frame[:-4]) + int(digits, 16)) & 0xFFFF == 0
 
 
 def verify_characters(frame: bytes, encoding: str) -> bool:

@@ -41,6 +41,7 @@ MAX_MESSAGE_BYTES = 64 * 1024
 
 _MASKS: dict[str, tuple[str, ...]] = {"patron_status": PATRON_STATUS, "summary": SUMMARY}
 _DIGITS = frozenset("0123456789")
+_HEX = frozenset(b"0123456789ABCDEFabcdef")
 
 
 # ------------------------------------------------------------------ decoding
@@ -147,16 +148,29 @@ def _writer(fixed: Fixed) -> Callable[[FixedValue], str]:
 
 _Reader = tuple[str, int, int, Callable[[str], FixedValue]]
 _Writer = tuple[str, Callable[[FixedValue], str]]
-#: Per code: the fixed fields as (name, start, end, reader), their end, and
-#: as (name, writer).
-_LAYOUT: dict[str, tuple[tuple[_Reader, ...], int, tuple[_Writer, ...]]] = {}
-for _code, _spec in SPECS.items():
-    _pos, _readers, _writers = 2, [], []
-    for _fx in _spec.fixed:
-        _readers.append((_fx.name, _pos, _pos + _fx.width, _reader(_fx)))
-        _writers.append((_fx.name, _writer(_fx)))
-        _pos += _fx.width
-    _LAYOUT[_code] = (tuple(_readers), _pos, tuple(_writers))
+
+
+class _Layout:
+    """The fixed part of one message code, precompiled: its fields as
+    (name, start, end, reader) and (name, writer), and where it ends."""
+
+    __slots__ = ("end", "readers", "writers")
+
+    def __init__(self, fixed: tuple[Fixed, ...]) -> None:
+        pos, readers, writers = 2, [], []
+        for fx in fixed:
+            readers.append((fx.name, pos, pos + fx.width, _reader(fx)))
+            writers.append((fx.name, _writer(fx)))
+            pos += fx.width
+        self.readers: tuple[_Reader, ...] = tuple(readers)
+        self.writers: tuple[_Writer, ...] = tuple(writers)
+        self.end = pos
+
+
+#: Per code, its fixed part.
+_LAYOUT: dict[str, _Layout] = {code: _Layout(spec.fixed) for code, spec in SPECS.items()}
+#: The two bytes of every known code -> the code.
+_CODES: dict[bytes, str] = {code.encode("ascii"): code for code in SPECS}
 
 
 def _byte_offset(text: str, index: int, encoding: str) -> int:
@@ -202,49 +216,60 @@ def decode(frame: bytes, *, encoding: str = "utf-8", errors: str = "strict",
     codec error policy for text ("strict" raises on bytes invalid in
     ``encoding``; "replace" keeps the message readable).
     """
-    body = frame.rstrip(b"\r\n")
-    code = body[:2].decode("ascii", "replace")
+    body = frame.rstrip(b"\r\n") if frame[-1:] in b"\r\n" else frame
+    code = _CODES.get(body[:2]) or body[:2].decode("ascii", "replace")
     sequence = azsum = None
     stop = len(body)
     if body[-6:-4] == b"AZ":
-        if verify and not _checksum.verify(body) and (
+        digits = body[-4:]
+        if verify and not (_HEX.issuperset(digits) and (
+                _checksum.byte_sum(body[:-4]) + int(digits, 16)) & 0xFFFF == 0) and (
                 body.isascii() or not _checksum.verify_characters(body, encoding)):
             raise Sip2ChecksumError(
-                f"checksum {body[-4:].decode('ascii', 'replace')!r} does not match the message",
+                f"checksum {digits.decode('ascii', 'replace')!r} does not match the message",
                 code=code, field="AZ", offset=len(body) - 4)
-        azsum = body[-4:].decode("ascii", "replace")
+        azsum = digits.decode("ascii", "replace")
         stop -= 6
     if body[stop - 3:stop - 1] == b"AY" and 0x30 <= body[stop - 1] <= 0x39:
         sequence = body[stop - 1] - 0x30
         stop -= 3
-    if stop != len(body):
-        body = body[:stop]
     try:
-        text = body.decode(encoding, errors)
+        text = (body[:stop] if stop != len(body) else body).decode(encoding, errors)
     except UnicodeDecodeError as exc:
         raise Sip2ProtocolError(f"not valid {encoding}", code=code,
                                 field=_field_at(body, exc.start), offset=exc.start) from None
     layout = _LAYOUT.get(code)
     if layout is None or len(text) < 2:
         raise Sip2ProtocolError(f"unknown message code {code!r}", offset=0)
-    readers, end, _ = layout
+    end = layout.end
     if len(text) < end:
-        name = next(name for name, _, stop, _ in readers if stop > len(text))
+        name = next(name for name, _, stop, _ in layout.readers if stop > len(text))
         raise Sip2ProtocolError("message ends inside the fixed fields", code=code,
                                 field=name, offset=len(body))
     fixed: dict[str, FixedValue] = {}
-    for name, start, stop, read in readers:
-        try:
+    try:
+        for name, start, stop, read in layout.readers:
             fixed[name] = read(text[start:stop])
+    except ValueError:
+        raise _fixed_read_error(text, layout, code, encoding) from None
+    if len(text) == end:
+        return Message(code, fixed, (), sequence, azsum)
+    if not _VARIABLE.fullmatch(text, end):
+        raise _bad_field_id(text, end, code, encoding)
+    return Message(code, fixed, tuple([(part[:2], part[2:])
+                                       for part in text[end:].split("|") if part]),
+                   sequence, azsum)
+
+
+def _fixed_read_error(text: str, layout: _Layout, code: str,
+                      encoding: str) -> Sip2ProtocolError:
+    for name, start, stop, read in layout.readers:
+        try:
+            read(text[start:stop])
         except ValueError as exc:
-            raise Sip2ProtocolError(str(exc), code=code, field=name,
-                                    offset=_byte_offset(text, start, encoding)) from None
-    fields: tuple[tuple[str, str], ...] = ()
-    if len(text) > end:
-        if not _VARIABLE.fullmatch(text, end):
-            raise _bad_field_id(text, end, code, encoding)
-        fields = tuple([(part[:2], part[2:]) for part in text[end:].split("|") if part])
-    return Message(code, fixed, fields, sequence, azsum)
+            return Sip2ProtocolError(str(exc), code=code, field=name,
+                                     offset=_byte_offset(text, start, encoding))
+    return Sip2ProtocolError("bad fixed fields", code=code)
 
 
 # ------------------------------------------------------------------ encoding
@@ -262,19 +287,25 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
     layout = _LAYOUT.get(code)
     if layout is None:
         raise Sip2EncodeError(code, "", "unknown message code")
-    values = message.fixed
     try:
-        head = code + "".join([write(values.get(name)) for name, write in layout[2]])
+        values = message.fixed
+        head = code + "".join([write(values.get(name)) for name, write in layout.writers])
     except (KeyError, TypeError, ValueError):
-        raise _fixed_error(message, layout[2]) from None
+        raise _fixed_error(message, layout.writers) from None
     fields = message.fields
-    body = "".join([f"{fid}{value}|" for fid, value in fields])
-    ids = "".join([fid for fid, _ in fields])
-    if (body.count("|") != len(fields) or "\r" in body or "\n" in body
-            or "\r" in head or "\n" in head or len(ids) != 2 * len(fields)
-            or (ids and not (ids.isascii() and ids.isalnum()))):
+    if fields:
+        ids, texts = zip(*fields, strict=True)
+        id_text = "".join(ids)
+        value_text = "".join(texts)
+        if ("|" in value_text or "\r" in value_text or "\n" in value_text
+                or len(id_text) != 2 * len(fields) or not id_text.isascii()
+                or not id_text.isalnum()):
+            raise _encode_error(message)
+        text = head + "|".join(map("".join, fields)) + "|"
+    else:
+        text = head
+    if "\r" in head or "\n" in head:
         raise _encode_error(message)
-    text = head + body
     try:
         data = text.encode(encoding)
     except UnicodeEncodeError:
@@ -286,7 +317,7 @@ def encode(message: Message, *, encoding: str = "utf-8", error_detection: bool =
     else:
         seq = message.sequence if sequence is None else sequence
         data += b"AY%dAZ" % ((seq or 0) % 10)
-    return b"%s%04X%s" % (data, -sum(data) & 0xFFFF, terminator)
+    return b"%s%04X%s" % (data, -_checksum.byte_sum(data) & 0xFFFF, terminator)
 
 
 def _fixed_error(message: Message, writers: tuple[_Writer, ...]) -> Sip2EncodeError:

@@ -27,13 +27,19 @@ def _sip(source: str, default: Any = "") -> Any:
     return field(default=default, metadata={"sip": source})
 
 
-_Plan = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...], frozenset[str]]
+_Plan = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...], frozenset[str],
+              bool]
+#: Attributes every result sets besides those read from SIP fields.
+_BASE = frozenset({"ok", "message", "transaction_date", "screen_message", "print_line", "extra"})
 
 
 @functools.cache
 def _plan(cls: type, code: str) -> _Plan:
-    """Which attribute reads which fixed field or field id, as what; and the
-    field ids that are not vendor extras for ``code``."""
+    """Which attribute reads which fixed field or field id, as what; the
+    field ids that are not vendor extras for ``code``; and whether those
+    attributes are all the class has (then a result is built by filling
+    its ``__dict__`` at once: a frozen dataclass's ``__init__`` sets each
+    attribute through ``object.__setattr__``, the larger part of the cost)."""
     fixed: list[tuple[str, str]] = []
     variable: list[tuple[str, str, str]] = []
     for spec in dataclasses.fields(cls):
@@ -48,7 +54,11 @@ def _plan(cls: type, code: str) -> _Plan:
                          "flag" if kind.startswith("bool") else
                          "int" if kind.startswith("int") else "str"))
     known = {v[1] for v in variable} | set(SPECS[code].fields if code in SPECS else ())
-    return (tuple(fixed), tuple(variable), frozenset(known))
+    names = {f.name for f in dataclasses.fields(cls)}
+    direct = (names == _BASE | {f[0] for f in fixed} | {v[0] for v in variable}
+              and not hasattr(cls, "__post_init__") and hasattr(cls, "__dict__")
+              and "__slots__" not in vars(cls))
+    return (tuple(fixed), tuple(variable), frozenset(known), direct)
 
 
 def _flag(value: str | None) -> bool | None:
@@ -88,7 +98,7 @@ class Sip2Result:
         """The result of ``message`` (whose code must be one of CODES)."""
         if cls.CODES and message.code not in cls.CODES:
             raise ValueError(f"{cls.__name__} reads {'/'.join(cls.CODES)}, not {message.code}")
-        fixed_plan, field_plan, known = _plan(cast(type, cls), message.code)
+        fixed_plan, field_plan, known, direct = _plan(cast(type, cls), message.code)
         every: dict[str, list[str]] = {}
         extra = []
         for pair in message.fields:
@@ -118,7 +128,12 @@ class Sip2Result:
         values["screen_message"] = tuple(af) if af else ()
         values["print_line"] = tuple(ag) if ag else ()
         values["ok"] = cls._ok(message, values)
-        return cls(message=message, **values)
+        values["message"] = message
+        if direct:
+            result = object.__new__(cls)
+            result.__dict__.update(values)
+            return result
+        return cls(**values)
 
     @classmethod
     def _ok(cls, message: Message, values: dict[str, Any]) -> bool:

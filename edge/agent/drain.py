@@ -79,9 +79,18 @@ class Drainer:
         self._on_refused = on_refused
         self._topics: dict[str, str] = {}
         self._wake = asyncio.Event()
+        self._rewind = False
+        #: The flush at the end of the last run (awaited before the store closes).
+        self.last_flush: asyncio.Future[None] | None = None
 
     def wake(self) -> None:
         """Something was appended in this process: look now, not at the next poll."""
+        self._wake.set()
+
+    def rewind(self) -> None:
+        """Events before the read position became pending again (re-sent
+        after no receipt came): read from the start of the queue."""
+        self._rewind = True
         self._wake.set()
 
     def _topic(self, event_type: str) -> str:
@@ -119,9 +128,13 @@ class Drainer:
 
         try:
             while True:
+                if self._rewind:
+                    self._rewind = False
+                    buffer.clear()
+                    after = 0
                 if not buffer and len(inflight) < window:
                     rows = await asyncio.to_thread(self.outbox.pending, after, self.batch)
-                    buffer.extend(rows)
+                    buffer.extend(row for row in rows if row.seq not in inflight)
                     if rows:
                         after = rows[-1].seq
                 while buffer and len(inflight) < window:
@@ -162,7 +175,9 @@ class Drainer:
                 if isinstance(outcome, int) and outcome < 0x80 and outcome != NO_SUBSCRIBERS:
                     acked.append(seq)
             if acked or attempted:
-                await asyncio.shield(self._flush(acked, attempted))
+                # Even when cancelled: the PUBACKs received are worth keeping.
+                self.last_flush = asyncio.ensure_future(self._flush(acked, attempted))
+                await asyncio.shield(self.last_flush)
 
     async def _flush(self, acked: list[int], attempted: list[int]) -> None:
         batch_acked, batch_attempted = list(acked), list(attempted)

@@ -27,12 +27,14 @@ from edge.agent.commands import CommandRouter
 from edge.agent.drain import Drainer, DrainPausedError
 from edge.agent.errors import ServiceError
 from edge.agent.health import HealthInputs, health_event
+from edge.agent.receipts import Receipts
 from edge.agent.services import ServiceManager, Systemd
 from edge.config import LoadedConfig
 from edge.config.models import MqttSection
+from edge.contract import commands as contract
 from edge.contract import events
 from edge.contract.state import State
-from edge.contract.topics import command_topic, state_topic
+from edge.contract.topics import command_topic, receipt_topic, state_topic
 from edge.mqtt.client import Message, MqttConnection, Settings, Will
 from edge.mqtt.errors import ConnectFailedError, MqttError
 from edge.mqtt.settings import mqtt_settings
@@ -70,11 +72,14 @@ class Agent:
         self.changes = reconfig.ConfigChanges(store.db, loaded.path, clock)
         self.policy = RetentionPolicy(self.settings.outbox_capacity,
                                       self.settings.outbox_alarm_ratio,
-                                      self.settings.keep_acked_hours * 3600)
+                                      self.settings.keep_acked_hours * 3600,
+                                      confirmations=self.settings.confirm_timeout_s > 0)
         self.drainer = Drainer(store.outbox, site=device.site, device=device.device,
                                prefix=self.prefix, window=self.settings.max_inflight,
                                batch=self.settings.batch_size)
         self.commands = CommandRouter(self)
+        self.receipts = Receipts(store.outbox, self.drainer, self.validator,
+                                 self.settings.confirm_timeout_s, clock)
         self._clock = clock
         self._zone = ZoneInfo(device.library.timezone)
         self._started = clock()
@@ -83,6 +88,8 @@ class Agent:
         self._tasks: set[asyncio.Task[None]] = set()
         self.outcome = Outcome.STOPPED
         self.conn: MqttConnection | None = None
+        #: Set while connected and subscribed to its commands and receipts.
+        self.ready = asyncio.Event()
         self.broker = events.Component("unknown", "not connected yet")
         self.alarm = False
         self.restarted_services: list[str] = []
@@ -131,6 +138,8 @@ class Agent:
                            (self._health_loop(), "health"),
                            (self._retention_loop(), "retention")):
             self._spawn(coro, name)
+        if self.settings.confirm_timeout_s > 0:
+            self._spawn(self.receipts.run(), "receipts")
         try:
             await self._stop.wait()
         finally:
@@ -141,6 +150,8 @@ class Agent:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.drainer.last_flush is not None:
+            await asyncio.gather(self.drainer.last_flush, return_exceptions=True)
         conn = self.conn
         if conn is not None and conn.connected:
             reason = "restart" if self.outcome is Outcome.RESTART else "shutdown"
@@ -186,6 +197,7 @@ class Agent:
                 log.warning("connection to the broker lost", extra={"fields": {
                     "error": str(exc)}})
             finally:
+                self.ready.clear()
                 self.conn = None
                 conn.abort()
             self.broker = events.Component("down", "connection lost", self.now_iso())
@@ -198,12 +210,14 @@ class Agent:
         device = self.device
         await conn.publish(state_topic(device.site, device.device, self.prefix),
                            self._state(True), qos=1, retain=True)
-        codes = await conn.subscribe(command_topic(device.site, device.device, "x",
-                                                   self.prefix)[:-1] + "+")
+        codes = await conn.subscribe(
+            command_topic(device.site, device.device, "x", self.prefix)[:-1] + "+",
+            receipt_topic(device.site, device.device, self.prefix))
         if any(code >= 0x80 for code in codes):
-            log.error("the broker refused the command subscription", extra={"fields": {
+            log.error("the broker refused a subscription", extra={"fields": {
                 "codes": codes}})
         log.info("connected to the broker")
+        self.ready.set()
         await self._on_connected(conn)
         drain = asyncio.ensure_future(self._drain_forever(conn))
         try:
@@ -229,7 +243,10 @@ class Agent:
         conn = self.conn
         if conn is None:
             return
-        self._spawn(self.commands.handle(conn, msg), "command")
+        if msg.topic.endswith("/receipt"):
+            self._spawn(self.receipts.handle(msg), "receipt")
+        else:
+            self._spawn(self.commands.handle(conn, msg), "command")
 
     # --------------------------------------------------- health, retention
 
@@ -316,8 +333,6 @@ class Agent:
         change = await asyncio.to_thread(self.changes.current)
         if change is None:
             return
-        from edge.contract import commands as contract
-
         if change.state == reconfig.APPLYING:
             down = [name for name, unit in self.settings.services.items()
                     if not await self.services.is_active(unit)]

@@ -35,6 +35,9 @@ AREAS: tuple[str, ...] = (
     "edge.cli.agent_cmd",
     "edge.cli.relay_cmd",
     "edge.cli.report_cmd",
+    "edge.cli.gate_cmd",
+    "edge.cli.bookdrop_cmd",
+    "edge.cli.offline_cmd",
 )
 
 log = logging.getLogger(__name__)

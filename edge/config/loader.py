@@ -176,6 +176,8 @@ def _secret_env(path: tuple[str, ...]) -> str:
         return ENV_VARS["sip2_password"]
     if section == "relay":
         return ENV_VARS["database_password"]
+    if section == "smtp":
+        return ENV_VARS["smtp_password"]
     return " / ".join(ENV_VARS.values())
 
 

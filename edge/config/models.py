@@ -12,7 +12,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Byte = Annotated[int, Field(ge=0, le=255)]
@@ -132,6 +132,10 @@ class AgentSection(Section):
     outbox_alarm_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
     #: Acknowledged events kept on the device (history, re-sending).
     keep_acked_hours: Annotated[float, Field(ge=0, le=24 * 365)] = 72.0
+    #: An event the broker acknowledged but the centre has not receipted
+    #: within this time is sent again (the broker lost it). 0: trust the
+    #: broker's acknowledgement alone.
+    confirm_timeout_s: Annotated[float, Field(ge=0, le=86_400)] = 120.0
     retention_interval_s: PositiveSeconds = 30.0
     #: Longest a command may take before the agent answers "failed".
     command_timeout_s: PositiveSeconds = 30.0
@@ -204,6 +208,8 @@ class OfflineSection(Section):
     max_items_per_patron: Annotated[int, Field(ge=0, le=100)] = 5
     loan_days: Annotated[int, Field(ge=1, le=365)] = 14
     max_offline_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
+    #: How often an offline device asks whether the ILS is back.
+    probe_interval_s: Annotated[float, Field(ge=0.05, le=3600)] = 5.0
 
 
 class PatronSection(Section):
@@ -215,6 +221,22 @@ class PatronSection(Section):
     id_prefix: str = ""
     uid_byte_order: Literal["msb", "lsb"] = "msb"
     uid_format: Literal["hex", "decimal"] = "hex"
+    #: CSV file of ``credential,patron id`` lines (card UIDs written as the
+    #: rules above format them, barcodes as printed), consulted first.
+    lookup_file: Path | None = None
+    #: Regular expression a scanned or typed code must match; its group
+    #: ``id`` (else the whole match) is the card number.
+    id_pattern: str | None = None
+
+    @field_validator("id_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
     @field_validator("card_reader_url")
     @classmethod
@@ -225,6 +247,53 @@ class PatronSection(Section):
         return value
 
 
+PRINTER_SCHEMES = frozenset({"file", "usb", "socket", "serial"})
+
+
+class PrinterSection(Section):
+    """The receipt printer (ESC/POS), opened from a URL:
+    ``file:///dev/usb/lp0``, ``usb://04b8:0e15``, ``socket://host:9100``,
+    ``serial:///dev/ttyS0?baud=19200``."""
+
+    url: str
+    #: python-escpos printer profile (code pages, paper width), e.g. TM-T20II.
+    profile: str = "TM-T20II"
+    #: ``text``: characters in the printer's code pages (TCVN-3 for
+    #: Vietnamese); ``image``: the receipt rendered as a bitmap with ``font``.
+    mode: Literal["text", "image"] = "text"
+    #: Printable width in dots (576 for 80 mm paper, 384 for 58 mm).
+    width_px: Annotated[int, Field(ge=128, le=2048)] = 576
+    #: TrueType font for image mode; it must cover Vietnamese.
+    font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    font_size_px: Annotated[int, Field(ge=8, le=96)] = 24
+    cut: bool = True
+    timeout_s: PositiveSeconds = 10.0
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = value.partition("://")[0].lower()
+        if scheme not in PRINTER_SCHEMES:
+            known = ", ".join(sorted(PRINTER_SCHEMES))
+            raise ValueError(f"unknown printer scheme {scheme!r}; known: {known}")
+        return value
+
+
+class SmtpSection(Section):
+    """The mail server receipts are sent through. The password is a secret
+    (``smtp_password``)."""
+
+    host: str
+    port: Port = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    tls_verify: bool = True
+    ca_file: Path | None = None
+    login_user: str | None = None
+    from_address: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    from_name: str | None = None
+    timeout_s: PositiveSeconds = 15.0
+
+
 class KioskSection(Section):
     idle_timeout_s: PositiveSeconds = 60.0
     idle_warning_s: PositiveSeconds = 15.0
@@ -233,13 +302,213 @@ class KioskSection(Section):
     fullscreen: bool = True
 
 
+#: A GPIO pin as gpiozero names it: a BCM number (17) or "GPIO17", "BOARD11",
+#: "J8:11"; ``false`` for "not fitted".
+Pin = Annotated[int, Field(ge=0, le=53, strict=True)] | Annotated[str, Field(
+    pattern=r"^(GPIO|BCM|BOARD|WPI|J8:|P1:)?[0-9]{1,2}$")] | Literal[False]
+Pull = Literal["up", "down", "none"]
+BUZZER_PATTERNS = ("steady", "pulse", "fast", "chirp", "double")
+
+
+class GpioSection(Section):
+    """How this device reaches its GPIO pins."""
+
+    #: gpiozero pin factory: auto (lgpio, then RPi.GPIO, pigpio, native), or
+    #: one by name; mock gives simulated pins (demo, tests).
+    pin_factory: Literal["auto", "lgpio", "rpigpio", "pigpio", "native", "mock"] = "auto"
+
+
+class GatePins(Section):
+    """The gate's wiring (docs/gate.md); defaults are the documented layout."""
+
+    red: Pin = 17
+    green: Pin = 27
+    buzzer: Pin = 22
+    beam_outer: Pin = 23
+    beam_inner: Pin = 24
+
+
 class GateSection(Section):
+    #: How long the red light and buzzer go on when a secured item passes
+    #: (extended while the item stays in the field).
     alarm_duration_s: PositiveSeconds = 3.0
+    #: Longest an alarm sounds while a secured item stays in the field.
+    alarm_max_s: PositiveSeconds = 30.0
+    buzzer: bool = True
+    buzzer_pattern: Literal["steady", "pulse", "fast", "chirp", "double"] = "pulse"
+    #: A secured item alarms again only after it was out of the field this long.
+    rearm_after_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
+    #: Inventory only tags whose AFI matches afi_secured (faster with many
+    #: books on loan passing). Applies when the site uses the AFI alone
+    #: ([tags] use_afi, not use_eas); EAS sites need every tag.
+    afi_filter: bool = True
+    #: An alarm is raised for tags whose AFI is neither configured value
+    #: (another library's stock, a blank AFI).
+    alarm_unknown_afi: bool = False
+    #: Blocks read for the item's identifier after an alarm (None: the whole tag).
+    pii_blocks: Annotated[int, Field(ge=1, le=256)] | None = None
     count_visitors: bool = True
+    #: Length of each visitor_count period; periods start at local midnight.
+    visitor_period_s: Annotated[int, Field(ge=60, le=86_400)] = 300
+    #: A beam passage this close to an alarm gives the alarm its direction.
+    direction_window_s: Annotated[float, Field(ge=0, le=60)] = 3.0
+    #: Staff are alerted when the reader has been disconnected this long.
+    reader_alert_after_s: PositiveSeconds = 60.0
+    #: ... and when a beam has stayed broken this long (blocked, misaligned).
+    beam_alert_after_s: PositiveSeconds = 300.0
+    #: How often the gate reports its components to the agent's health.
+    status_interval_s: Annotated[float, Field(ge=1, le=300)] = 30.0
+    #: Beam receivers: internal pull resistor and the level when broken.
+    beam_pull: Pull = "up"
+    beam_broken_level: Literal["low", "high"] = "high"
+    beam_debounce_ms: Annotated[float, Field(ge=0, le=500)] = 5.0
+    #: Relay boards that switch on when their input is low.
+    outputs_active_low: bool = False
+    pins: GatePins = GatePins()
+
+    @field_validator("visitor_period_s")
+    @classmethod
+    def _period(cls, value: int) -> int:
+        if 86_400 % value:
+            raise ValueError("must divide a day (86400 s) so periods line up, e.g. 300, 900, "
+                             "3600")
+        return value
+
+    @model_validator(mode="after")
+    def _beams(self) -> GateSection:
+        if self.count_visitors and (self.pins.beam_outer is False
+                                    or self.pins.beam_inner is False):
+            raise ValueError("count_visitors needs both pins.beam_outer and pins.beam_inner "
+                             "(or set count_visitors = false)")
+        used = [p for p in (self.pins.red, self.pins.green, self.pins.buzzer,
+                            self.pins.beam_outer, self.pins.beam_inner) if p is not False]
+        if len({str(p) for p in used}) != len(used):
+            raise ValueError("a pin is used twice in [gate.pins]")
+        return self
+
+
+Route = Literal["shelf", "hold", "transit", "problem"]
+#: Routings a bin takes when its name says so and it lists none.
+DEFAULT_ROUTES: dict[str, list[Route]] = {
+    "shelf": ["shelf"], "holds": ["hold"], "hold": ["hold"], "transit": ["transit"],
+    "problem": ["problem"],
+}
+
+
+class BinSection(Section):
+    """One bin of the book drop."""
+
+    #: What staff call it (shown in alerts and health).
+    name: Annotated[str, Field(pattern=NAME_RE.pattern)]
+    #: Check-in routings sorted here: shelf, hold, transit, problem. Default
+    #: from the name (shelf, holds, transit, problem).
+    routes: list[Route] | None = None
+    #: Items it holds before it counts as full (none: only its sensor says).
+    capacity: Annotated[int, Field(ge=1, le=10_000)] | None = 60
+    #: Bin-full sensor (GPIO sorter).
+    full_pin: Pin = False
+    #: Output that turns items into this bin (GPIO sorter); false for the
+    #: bin items reach when no diverter acts.
+    diverter_pin: Pin = False
+    #: The bin's number on the sorter board (MCU sorter); default: its place
+    #: in this list, from 0.
+    mcu_bin: Annotated[int, Field(ge=0, le=255)] | None = None
+
+    @property
+    def takes(self) -> list[Route]:
+        return list(self.routes) if self.routes is not None else DEFAULT_ROUTES.get(self.name, [])
+
+
+class BookdropPins(Section):
+    """The book drop's wiring (docs/bookdrop.md); false: not fitted."""
+
+    #: Slot (chute) sensor: an item has been put in.
+    slot: Pin = 5
+    #: Green "insert a book" light.
+    ready_light: Pin = 6
+    #: Solenoid that locks the slot while the book drop cannot take items.
+    slot_lock: Pin = False
+    #: Conveyor motor (through a relay or motor driver).
+    conveyor: Pin = False
 
 
 class BookdropSection(Section):
-    bins: list[Literal["shelf", "holds", "transit", "problem"]] = ["shelf"]
+    #: gpio: diverters and sensors on the Pi's pins; mcu: a sorter board over
+    #: the firmware bridge (docs/firmware_bridge.md); none: one bin, no sorting.
+    sorter: Literal["gpio", "mcu", "none"] = "gpio"
+    #: The sorter board's serial port (pyserial URL), for sorter = "mcu".
+    mcu_port: str | None = None
+    mcu_baud: Annotated[int, Field(ge=1200, le=3_000_000)] = 115200
+    bins: list[BinSection] = [BinSection(name="shelf", routes=["shelf", "hold", "transit",
+                                                              "problem"])]
+    #: Where an item goes when its own bin is full (a bin name); none: the
+    #: book drop stops taking items until the bin is emptied.
+    overflow_bin: str | None = None
+    #: Pause after the slot sensor before reading (the book settles).
+    settle_s: Annotated[float, Field(ge=0, le=10)] = 0.3
+    #: How long to look for the item's tag before it counts as unreadable.
+    read_timeout_s: Annotated[float, Field(gt=0, le=60)] = 3.0
+    #: GPIO sorter: how long a diverter is held and the conveyor runs per item.
+    divert_s: Annotated[float, Field(gt=0, le=60)] = 1.5
+    #: MCU sorter: how long a sort may take before it is a jam.
+    sort_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    #: How long the check-in (the ILS) may take before the item is a problem.
+    checkin_timeout_s: Annotated[float, Field(gt=0, le=120)] = 20.0
+    #: Bin counts, kept across restarts; default: next to the store.
+    counts_file: Path | None = None
+    #: Staff are alerted when the reader or sorter has been gone this long.
+    alert_after_s: PositiveSeconds = 60.0
+    status_interval_s: Annotated[float, Field(ge=1, le=300)] = 30.0
+    #: Sensors: internal pull resistor and the level when active (item in
+    #: the slot, bin full).
+    sensor_pull: Pull = "up"
+    sensor_active_level: Literal["low", "high"] = "low"
+    outputs_active_low: bool = False
+    pins: BookdropPins = BookdropPins()
+
+    @field_validator("bins", mode="before")
+    @classmethod
+    def _bin_names(cls, value: object) -> object:
+        # the short form: bins = ["shelf", "holds", "transit"]
+        if isinstance(value, list):
+            return [{"name": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @model_validator(mode="after")
+    def _plan(self) -> BookdropSection:
+        names = [b.name for b in self.bins]
+        if not names:
+            raise ValueError("bins: at least one bin")
+        if len(set(names)) != len(names):
+            raise ValueError("bins: two bins have the same name")
+        taken = [route for b in self.bins for route in b.takes]
+        if len(set(taken)) != len(taken):
+            raise ValueError("bins: a routing goes to two bins")
+        if "problem" not in taken and len(self.bins) > 1:
+            raise ValueError("bins: one bin must take routing \"problem\" (items that "
+                             "cannot be checked in or read)")
+        if self.overflow_bin is not None and self.overflow_bin not in names:
+            raise ValueError(f"overflow_bin: no bin named {self.overflow_bin!r}")
+        if self.sorter == "mcu" and not self.mcu_port:
+            raise ValueError("sorter = \"mcu\" needs mcu_port (e.g. /dev/ttyACM0)")
+        if self.sorter == "gpio" and sum(b.diverter_pin is False for b in self.bins) > 1:
+            raise ValueError("sorter = \"gpio\": every bin but one needs a diverter_pin")
+        if self.sorter == "none" and len(self.bins) > 1:
+            raise ValueError("sorter = \"none\" has one bin")
+        pins = [p for p in (self.pins.slot, self.pins.ready_light, self.pins.slot_lock,
+                            self.pins.conveyor, *(b.full_pin for b in self.bins),
+                            *(b.diverter_pin for b in self.bins)) if p is not False]
+        if len({str(p) for p in pins}) != len(pins):
+            raise ValueError("a pin is used twice in [bookdrop.pins] and the bins")
+        return self
+
+    def bin_for(self, route: Route) -> BinSection:
+        """The bin a routing goes to (the problem bin for one no bin takes)."""
+        for candidate in (route, "problem"):
+            for b in self.bins:
+                if candidate in b.takes:
+                    return b
+        return self.bins[0]
 
 
 class RelaySection(Section):
@@ -253,8 +522,6 @@ class RelaySection(Section):
     batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
     #: QoS 1 messages the broker may send before the relay acknowledges them.
     receive_maximum: Annotated[int, Field(ge=1, le=65535)] = 1000
-    #: How long the broker keeps a stopped relay's queue.
-    session_expiry_s: Annotated[int, Field(ge=0, le=30 * 86400)] = 7 * 86400
     #: Seconds to wait for the ILS when naming an alarmed item.
     title_timeout_s: PositiveSeconds = 3.0
 
@@ -280,6 +547,8 @@ class KioskConfig(DeviceBase):
     patron: PatronSection = PatronSection()
     offline: OfflineSection = OfflineSection()
     kiosk: KioskSection = KioskSection()
+    printer: PrinterSection | None = None
+    smtp: SmtpSection | None = None
 
 
 class GateConfig(DeviceBase):
@@ -287,6 +556,7 @@ class GateConfig(DeviceBase):
     reader: ReaderSection
     ils: IlsSection | None = None
     tags: TagsSection = TagsSection()
+    gpio: GpioSection = GpioSection()
     gate: GateSection = GateSection()
 
 
@@ -296,6 +566,7 @@ class BookdropConfig(DeviceBase):
     reader: ReaderSection
     tags: TagsSection = TagsSection()
     offline: OfflineSection = OfflineSection()
+    gpio: GpioSection = GpioSection()
     bookdrop: BookdropSection = BookdropSection()
 
 

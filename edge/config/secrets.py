@@ -18,6 +18,7 @@ ENV_VARS: Final = {
     "mqtt_password": "SMARTLIB_MQTT_PASSWORD",
     "staff_pin": "SMARTLIB_STAFF_PIN",
     "database_password": "SMARTLIB_DATABASE_PASSWORD",
+    "smtp_password": "SMARTLIB_SMTP_PASSWORD",
 }
 
 #: Words that mark a key as secret if it shows up in the main file.
@@ -32,6 +33,7 @@ class Secrets(BaseModel):
     mqtt_password: SecretStr | None = None
     staff_pin: SecretStr | None = None
     database_password: SecretStr | None = None
+    smtp_password: SecretStr | None = None
 
 
 def looks_secret(key: str) -> bool:

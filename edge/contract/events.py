@@ -43,7 +43,7 @@ EVENTS: Final[dict[str, EventSpec]] = {
         EventSpec("visitor_count", 1, "transaction"),
         EventSpec("offline_conflict", 1, "conflict"),
         EventSpec("staff_alert", 1, "alert"),
-        EventSpec("gate_alarm", 1, "alert"),
+        EventSpec("gate_alarm", 2, "alert"),
         EventSpec("health", 1, "health"),
     )
 }
@@ -122,11 +122,17 @@ def staff_alert(*, alert: str, message: str, severity: Severity = "warning",
 
 def gate_alarm(*, uid: str | None = None, item: str | None = None, title: str | None = None,
                direction: Literal["in", "out"] | None = None,
-               snapshot: str | None = None) -> Event:
-    """A secured item passed the gate. The relay adds the title from the ILS
-    when the gate could not."""
-    return _event("gate_alarm", uid=uid, item=item, title=title, direction=direction,
-                  snapshot=snapshot)
+               snapshot: str | None = None, owner: str | None = None,
+               antenna: int | None = None, detected_at: str | None = None,
+               security: Literal["afi", "eas"] | None = None,
+               afi: int | None = None) -> Event:
+    """A secured item passed the gate (schema version 2). ``detected_at``
+    is when the gate found it (RFC 3339); ``security`` says how (the tag's
+    ``afi``, or an NXP EAS alarm, which may leave the item unnamed). The
+    relay adds the title from the ILS when the gate could not."""
+    return _event("gate_alarm", uid=uid, item=item, owner=owner, title=title,
+                  direction=direction, antenna=antenna, detected_at=detected_at,
+                  security=security, afi=afi, snapshot=snapshot)
 
 
 def visitor_count(*, period_start: str, period_end: str, entered: int, exited: int) -> Event:

@@ -11,6 +11,7 @@ Every topic lives under ``{prefix}/{site}/{device}/`` with the default prefix
 ``reply/{requester}``       replies, by convention (the request's
                             response topic must lie under the device's
                             own prefix, which the broker lets it write)
+``receipt``                 from the relay: the events it has stored
 ==========================  ============================================
 """
 
@@ -24,7 +25,7 @@ DEFAULT_PREFIX = "smartlib/v1"
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
-Kind = Literal["evt", "health", "state", "cmd", "reply"]
+Kind = Literal["evt", "health", "state", "cmd", "reply", "receipt"]
 
 
 class TopicError(ValueError):
@@ -67,6 +68,10 @@ def state_topic(site: str, device: str, prefix: str = DEFAULT_PREFIX) -> str:
     return f"{device_prefix(site, device, prefix)}/state"
 
 
+def receipt_topic(site: str, device: str, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{device_prefix(site, device, prefix)}/receipt"
+
+
 def command_topic(site: str, device: str, name: str, prefix: str = DEFAULT_PREFIX) -> str:
     if not TYPE_RE.match(name):
         raise ValueError(f"command {name!r} is not a command name")
@@ -91,7 +96,7 @@ def parse_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> Topic:
         raise TopicError(topic, 0, "site is not a name")
     if not NAME_RE.match(device):
         raise TopicError(topic, 1, "device is not a name")
-    if kind in ("health", "state"):
+    if kind in ("health", "state", "receipt"):
         if rest:
             raise TopicError(topic, 3, f"nothing may follow {kind}")
         return Topic(site, device, cast(Kind, kind))

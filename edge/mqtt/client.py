@@ -76,6 +76,23 @@ class Message:
     user_properties: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
+class _CoalescingClient(paho.Client):
+    """paho's client writing into a buffer that :class:`MqttConnection`
+    flushes once per turn of the loop: a burst of publishes or
+    acknowledgements becomes one TLS record and one system call instead of
+    one per packet (paho writes packet by packet)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outbuf = bytearray()
+
+    def _sock_send(self, buf: bytes | bytearray) -> int:
+        if self._sock is None:
+            raise ConnectionError("self._sock is None")
+        self.outbuf += buf
+        return len(buf)
+
+
 def _message(msg: paho.MQTTMessage) -> Message:
     props = getattr(msg, "properties", None)
     response = getattr(props, "ResponseTopic", None) if props is not None else None
@@ -109,8 +126,9 @@ class MqttConnection:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._on_message = on_message
-        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=settings.client_id,
-                                   protocol=paho.MQTTv5, manual_ack=manual_ack)
+        self._client = _CoalescingClient(CallbackAPIVersion.VERSION2,
+                                         client_id=settings.client_id, protocol=paho.MQTTv5,
+                                         manual_ack=manual_ack)
         self._client.max_inflight_messages_set(max_inflight)
         self._client.max_queued_messages_set(0)
         if settings.username is not None:
@@ -138,6 +156,9 @@ class MqttConnection:
         self._misc: asyncio.TimerHandle | None = None
         #: What the broker allows in flight towards it (CONNACK Receive Maximum).
         self.server_receive_maximum = 65535
+        #: The broker kept our session (subscriptions, queued messages).
+        self.session_present = False
+        self._reading_paused = False
 
     # -------------------------------------------------------------- opening
 
@@ -184,6 +205,10 @@ class MqttConnection:
             sock.close()
             return
         self._sock = sock
+        try:  # writes are coalesced here already; Nagle would only delay them
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            log.debug("TCP_NODELAY not set", exc_info=True)
         self._loop.add_reader(sock, self._readable)
         if self._client.want_write():
             self._loop.add_writer(sock, self._writable)
@@ -192,6 +217,8 @@ class MqttConnection:
     def _socket_close(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
         if self._loop.is_closed():  # paho's __del__, after the loop is gone
             return
+        if threading.get_ident() == self._loop_thread and self._sock is sock:
+            self._flush(final=True)  # e.g. the DISCONNECT paho just wrote
         if threading.get_ident() != self._loop_thread:
             self._loop.call_soon_threadsafe(self._unwatch, sock)
         else:
@@ -230,7 +257,7 @@ class MqttConnection:
         sock = self._sock
         for _ in range(READ_BURST):
             self._client.loop_read()
-            if sock is None or self._sock is not sock:
+            if sock is None or self._sock is not sock or self._reading_paused:
                 return
             if isinstance(sock, ssl.SSLSocket) and sock.pending():
                 continue
@@ -240,6 +267,32 @@ class MqttConnection:
 
     def _writable(self) -> None:
         self._client.loop_write()
+        self._flush()
+
+    def _flush(self, final: bool = False) -> None:
+        """Send what paho wrote into the buffer; keep watching for
+        writability while some of it is left."""
+        buf = self._client.outbuf
+        sock = self._sock
+        if not buf or sock is None:
+            return
+        try:
+            sent = sock.send(buf)
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+            sent = 0
+        except OSError as exc:
+            buf.clear()
+            if not final:
+                log.debug("write failed: %s", exc)
+                self._teardown()
+            return
+        del buf[:sent]
+        if final:
+            return
+        if buf:
+            self._loop.add_writer(sock, self._writable)
+        elif not self._client.want_write():
+            self._loop.remove_writer(sock)
 
     def _tick(self) -> None:
         if self.closed.done():
@@ -249,10 +302,11 @@ class MqttConnection:
 
     # ---------------------------------------------------------- callbacks
 
-    def _handle_connect(self, _c: paho.Client, _u: Any, _flags: Any, reason: ReasonCode,
+    def _handle_connect(self, _c: paho.Client, _u: Any, flags: Any, reason: ReasonCode,
                         props: Properties | None) -> None:
         if self._connack.done():
             return
+        self.session_present = bool(getattr(flags, "session_present", False))
         code = _code(reason)
         if code >= 0x80:
             self._connack.set_exception(ConnectFailedError(
@@ -360,6 +414,18 @@ class MqttConnection:
         future: asyncio.Future[list[int]] = self._loop.create_future()
         self._subscribes[mid] = future
         return await future
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket (back-pressure: TCP and the broker hold
+        what comes meanwhile)."""
+        if self._sock is not None and not self._reading_paused:
+            self._reading_paused = True
+            self._loop.remove_reader(self._sock)
+
+    def resume_reading(self) -> None:
+        if self._sock is not None and self._reading_paused and not self.closed.done():
+            self._reading_paused = False
+            self._loop.add_reader(self._sock, self._readable)
 
     def ack(self, mid: int, qos: int = 1) -> None:
         """Acknowledge a received QoS 1 message (``manual_ack`` connections)."""

@@ -96,5 +96,8 @@ class ContractValidator:
     def check_result(self, name: str, version: int, result: dict[str, Any]) -> None:
         self._check(f"result/{name}.v{version}.json", result, "/result")
 
+    def check_receipt(self, obj: dict[str, Any]) -> None:
+        self._check("receipt.v1.json", obj)
+
     def check_reply(self, obj: dict[str, Any]) -> None:
         self._check("reply.v1.json", obj)

@@ -36,11 +36,11 @@ def render_acl(devices: Iterable[tuple[str, str]], central_users: Iterable[str],
         if not NAME_RE.match(user.replace(".", "_")):
             raise ValueError(f"{user!r} is not a user name")
         lines += [f"# central: {user}", f"user {user}", f"topic read {prefix}/#",
-                  f"topic write {prefix}/+/+/cmd/#", ""]
+                  f"topic write {prefix}/+/+/cmd/#", f"topic write {prefix}/+/+/receipt", ""]
     for site, device in sorted(set(devices)):
         base = device_prefix(site, device, prefix)
         lines += [f"# device {site}/{device}", f"user {device_username(site, device)}",
                   f"topic write {base}/evt/#", f"topic write {base}/health",
                   f"topic write {base}/state", f"topic write {base}/reply/#",
-                  f"topic read {base}/cmd/#", ""]
+                  f"topic read {base}/cmd/#", f"topic read {base}/receipt", ""]
     return "\n".join(lines)

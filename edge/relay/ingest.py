@@ -2,11 +2,16 @@
 the broker and stores each once.
 
 Events and health come through an MQTT v5 shared subscription
-(``$share/{group}/...``), so any number of relays share the load; each
-relay keeps a persistent session, so the broker holds its share while it is
-down. State messages are retained, and retained messages are not sent on
-shared subscriptions, so every relay subscribes to them directly (updating
-the registry twice is harmless).
+(``$share/{group}/...``), so any number of relays share the load. A relay
+keeps no session at the broker (clean start): mosquitto 2.0 can lose a
+shared subscription kept over its own restart and route acknowledged events
+nowhere. The durable queue is each device's outbox instead: with no relay
+connected the broker answers "no subscribers" and devices keep their
+events, and every stored batch is receipted to its device, which sends
+again what the broker acknowledged but the centre never got. State messages
+are retained, and retained messages are not sent on shared subscriptions,
+so every relay subscribes to them directly (updating the registry twice is
+harmless).
 
 Every message is checked (size, UTF-8, JSON, envelope and payload schemas,
 topic against envelope); a refused one is recorded with its reason and
@@ -29,8 +34,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from edge.config import LoadedConfig
 from edge.config.models import CentralConfig
 from edge.contract.envelope import PayloadError, decode_json_object
+from edge.contract.receipts import encode_receipt
 from edge.contract.state import State
-from edge.contract.topics import TopicError, parse_topic, relay_filters
+from edge.contract.topics import Topic, TopicError, parse_topic, receipt_topic, relay_filters
 from edge.mqtt.client import Message, MqttConnection
 from edge.mqtt.errors import ConnectFailedError, MqttError
 from edge.mqtt.settings import mqtt_settings
@@ -60,6 +66,10 @@ class Relay:
         self.queue: asyncio.Queue[tuple[MqttConnection, Message]] = asyncio.Queue()
         self.counts: Counter[str] = Counter()
         self.conn: MqttConnection | None = None
+        #: Set while connected and subscribed.
+        self.subscribed = asyncio.Event()
+        #: Parsed topics (a device sends a handful of them, again and again).
+        self._topics: dict[str, Topic] = {}
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:
@@ -89,8 +99,7 @@ class Relay:
     async def _connection_loop(self) -> None:
         mqtt = self.device.mqtt
         settings = mqtt_settings(mqtt, self.loaded.secrets, site=self.device.site,
-                                 device=self.device.device, clean_start=False,
-                                 session_expiry_s=self.settings.session_expiry_s,
+                                 device=self.device.device, clean_start=True,
                                  receive_maximum=self.settings.receive_maximum)
         filters = relay_filters(self.prefix)
         group = self.settings.shared_group
@@ -116,10 +125,12 @@ class Relay:
                         "codes": codes}})
                 log.info("relay connected and subscribed", extra={"fields": {
                     "group": group}})
+                self.subscribed.set()
                 await conn.closed
             except MqttError as exc:
                 log.warning("connection lost: %s", exc)
             finally:
+                self.subscribed.clear()
                 self.conn = None
                 conn.abort()
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
@@ -128,12 +139,17 @@ class Relay:
         conn = self.conn
         if conn is not None:
             self.queue.put_nowait((conn, msg))
+            if self.queue.qsize() >= 2 * self.settings.batch_max:
+                # Let the writer catch up: it shares the interpreter with us.
+                conn.pause_reading()
 
     # -------------------------------------------------------------- writing
 
     async def _writer(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            if self.queue.qsize() < self.settings.batch_max and self.conn is not None:
+                self.conn.resume_reading()
             items = [await self.queue.get()]
             # Linger a moment for company: one transaction and one thread hop
             # per batch, not per message, when messages trickle in one by one.
@@ -159,6 +175,23 @@ class Relay:
             for conn, msg in items:
                 if msg.qos > 0 and not conn.closed.done():
                     conn.ack(msg.mid, msg.qos)
+            self._receipt(batch)
+
+    def _receipt(self, batch: Received) -> None:
+        """Tell each device which of its events are stored (new or not)."""
+        conn = self.conn
+        if conn is None or not batch.events:
+            return
+        seqs: dict[tuple[str, str], list[int]] = {}
+        for env, _ in batch.events:
+            seqs.setdefault((env.site, env.device), []).append(env.seq)
+        for (site, device), numbers in seqs.items():
+            conn.publish_then(receipt_topic(site, device, self.prefix), encode_receipt(numbers),
+                              self._receipt_sent, qos=1)
+
+    def _receipt_sent(self, outcome: int | BaseException) -> None:
+        if isinstance(outcome, BaseException) or outcome >= 0x80:
+            self.counts["receipts_lost"] += 1  # the device sends again; nothing is lost
 
     async def _store(self, batch: Received) -> Stored:
         """Store a batch, waiting out a database that is down (the broker keeps
@@ -190,10 +223,15 @@ class Relay:
         return batch
 
     def _classify(self, msg: Message, batch: Received) -> None:
-        try:
-            topic = parse_topic(msg.topic, self.prefix)
-        except TopicError as exc:
-            raise PayloadError("bad_topic", "", str(exc)) from None
+        topic = self._topics.get(msg.topic)
+        if topic is None:
+            try:
+                topic = parse_topic(msg.topic, self.prefix)
+            except TopicError as exc:
+                raise PayloadError("bad_topic", "", str(exc)) from None
+            if len(self._topics) >= 100_000:
+                self._topics.clear()
+            self._topics[msg.topic] = topic
         if topic.kind == "state":
             obj = decode_json_object(msg.payload, self.settings.max_payload_bytes)
             self.validator.check_state(obj)

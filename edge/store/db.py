@@ -25,7 +25,7 @@ from edge.store.errors import SchemaMismatchError, StoreError
 
 #: The Alembic revision this software's code expects (tests check it is the
 #: head of ``edge/store/migrations``). A migration added later bumps it.
-HEAD_REVISION: Final = "0002"
+HEAD_REVISION: Final = "0004"
 BUSY_TIMEOUT_MS: Final = 10_000
 PRAGMAS: Final = (
     "PRAGMA journal_mode = WAL",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -37,17 +38,15 @@ def head_revision() -> str:
     return heads[0]
 
 
-def upgrade(path: Path | str, revision: str = "head") -> None:
-    """Bring the database at ``path`` (created if missing) to ``revision``.
-    Safe when two processes do it at once: the migration runs in one
-    ``BEGIN IMMEDIATE`` transaction and the second finds nothing to do."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _run(path: Path | str, action: Callable[[Config], None]) -> None:
+    """Run an Alembic command on the store at ``path`` in one ``BEGIN
+    IMMEDIATE`` transaction."""
     engine = store_engine(path, immediate=True)
     try:
         with engine.connect() as connection:
             config = _config()
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            action(config)
             connection.commit()
     except CommandError as exc:  # e.g. a revision from newer software
         raise StoreError(str(path), f"cannot migrate: {exc}") from exc
@@ -55,16 +54,16 @@ def upgrade(path: Path | str, revision: str = "head") -> None:
         engine.dispose()
 
 
+def upgrade(path: Path | str, revision: str = "head") -> None:
+    """Bring the database at ``path`` (created if missing) to ``revision``.
+    Safe when two processes do it at once: the migration runs in one
+    ``BEGIN IMMEDIATE`` transaction and the second finds nothing to do."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    _run(path, lambda config: command.upgrade(config, revision))
+
+
 def downgrade(path: Path | str, revision: str) -> None:
-    engine = store_engine(path, immediate=True)
-    try:
-        with engine.connect() as connection:
-            config = _config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-            connection.commit()
-    finally:
-        engine.dispose()
+    _run(path, lambda config: command.downgrade(config, revision))
 
 
 def upgrade_in_child(path: Path | str, timeout_s: float = 300.0) -> None:

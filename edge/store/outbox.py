@@ -4,8 +4,14 @@ order, durable before the producer is told it is recorded.
 Producers (circulation, the gate, the book drop, the agent's own health)
 call :meth:`Outbox.append`; the agent drains with :meth:`Outbox.pending`,
 :meth:`Outbox.record_delivery` (after the broker's PUBACK) and
-:meth:`Outbox.mark_refused`, and applies :meth:`Outbox.enforce` (the
-retention policy) now and then.
+:meth:`Outbox.mark_refused`, records the centre's receipts with
+:meth:`Outbox.confirm`, sends again what a broker acknowledged but the
+centre never receipted (:meth:`Outbox.requeue_unconfirmed`), and applies
+:meth:`Outbox.enforce` (the retention policy) now and then.
+
+An event's life: pending -> acknowledged by the broker (``acked_ms``) ->
+confirmed by the centre's receipt (``confirmed_ms``). Only confirmed events
+leave the device's books.
 
 Retention: the outbox has a capacity in pending events. Acknowledged events
 are kept for ``keep_acked_s`` (local history) and go first when space is
@@ -28,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from edge.contract.envelope import MAX_EVENT_BYTES, Event, PayloadError, encode_payload
 from edge.contract.ids import Uuid7Source
+from edge.contract.receipts import runs
 from edge.store.db import Database
 
 if TYPE_CHECKING:
@@ -64,12 +71,15 @@ class Pending:
 
 @dataclass(frozen=True, slots=True)
 class Depth:
+    #: Waiting to be sent (not acknowledged by the broker).
     pending: int
     by_class: dict[str, int]
     oldest_pending_ms: int | None
     refused: int
     dropped_health: int
     total_rows: int
+    #: Acknowledged by the broker, not yet receipted by the centre.
+    unconfirmed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +87,9 @@ class RetentionPolicy:
     capacity: int = 200_000
     alarm_ratio: float = 0.8
     keep_acked_s: float = 24 * 3600.0
+    #: An event is done when the centre receipted it (False: when the broker
+    #: acknowledged it, for a centre that sends no receipts).
+    confirmations: bool = True
 
     @property
     def alarm_at(self) -> int:
@@ -184,10 +197,10 @@ class Outbox:
             if attempted:
                 conn.executemany(
                     "UPDATE outbox SET attempts = attempts + 1, sent_ms = COALESCE(sent_ms, ?) "
-                    "WHERE seq BETWEEN ? AND ?", [(now, a, b) for a, b in _runs(attempted)])
+                    "WHERE seq BETWEEN ? AND ?", [(now, a, b) for a, b in runs(attempted)])
             if acked:
                 conn.executemany("UPDATE outbox SET acked_ms = ? WHERE seq BETWEEN ? AND ? AND "
-                                 "acked_ms IS NULL", [(now, a, b) for a, b in _runs(acked)])
+                                 "acked_ms IS NULL", [(now, a, b) for a, b in runs(acked)])
 
     def mark_refused(self, seq: int, reason: str) -> None:
         """The broker refused the event for good (e.g. not authorised): keep it,
@@ -206,6 +219,26 @@ class Outbox:
             return int(conn.execute("UPDATE outbox SET acked_ms = NULL WHERE acked_ms >= ?",
                                     (since_ms,)).rowcount)
 
+    def confirm(self, ranges: Sequence[tuple[int, int]]) -> int:
+        """The centre has stored the events in ``ranges`` (first, last seq)."""
+        if not ranges:
+            return 0
+        now = int(self._clock() * 1000)
+        with self.db.write() as conn:
+            return int(conn.executemany(
+                "UPDATE outbox SET confirmed_ms = ?, acked_ms = COALESCE(acked_ms, ?) "
+                "WHERE seq BETWEEN ? AND ? AND confirmed_ms IS NULL",
+                [(now, now, a, b) for a, b in ranges]).rowcount)
+
+    def requeue_unconfirmed(self, older_than_ms: int) -> int:
+        """Make pending again the events the broker acknowledged before
+        ``older_than_ms`` but the centre never receipted; how many."""
+        with self.db.write() as conn:
+            return int(conn.execute(
+                "UPDATE outbox SET acked_ms = NULL WHERE acked_ms IS NOT NULL AND "
+                "confirmed_ms IS NULL AND acked_ms < ? AND refused_ms IS NULL",
+                (older_than_ms,)).rowcount)
+
     def refused(self, limit: int = 100) -> list[tuple[int, str, str, str]]:
         """(seq, event id, type, reason) of refused events, newest first."""
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in self.db.query(
@@ -222,8 +255,10 @@ class Outbox:
                                 "AND refused_ms IS NULL")
         refused = self.db.scalar("SELECT count(*) FROM outbox WHERE refused_ms IS NOT NULL")
         total = self.db.scalar("SELECT count(*) FROM outbox")
+        unconfirmed = self.db.scalar("SELECT count(*) FROM outbox WHERE acked_ms IS NOT NULL "
+                                     "AND confirmed_ms IS NULL AND refused_ms IS NULL")
         return Depth(sum(by_class.values()), by_class, oldest, int(refused),
-                     self.counter("dropped_health"), int(total))
+                     self.counter("dropped_health"), int(total), int(unconfirmed))
 
     def counter(self, name: str) -> int:
         value = self.db.scalar("SELECT value FROM counters WHERE name = ?", (name,))
@@ -232,40 +267,29 @@ class Outbox:
     def enforce(self, policy: RetentionPolicy) -> RetentionReport:
         """Apply the retention policy (see the module's docstring)."""
         now_ms = int(self._clock() * 1000)
+        done = "confirmed_ms" if policy.confirmations else "acked_ms"
+        owed = f"{done} IS NULL AND refused_ms IS NULL"
         with self.db.write() as conn:
             deleted = conn.execute(
-                "DELETE FROM outbox WHERE acked_ms IS NOT NULL AND acked_ms < ?",
+                f"DELETE FROM outbox WHERE {done} IS NOT NULL AND {done} < ?",
                 (now_ms - int(policy.keep_acked_s * 1000),)).rowcount
             total = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
             if total > policy.capacity:  # short of room: history goes first
                 deleted += conn.execute(
-                    "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE acked_ms "
+                    f"DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE {done} "
                     "IS NOT NULL ORDER BY seq LIMIT ?)", (total - policy.capacity,)).rowcount
-            pending = conn.execute("SELECT count(*) FROM outbox WHERE acked_ms IS NULL AND "
-                                   "refused_ms IS NULL").fetchone()[0]
+            pending = conn.execute(f"SELECT count(*) FROM outbox WHERE {owed}").fetchone()[0]
             dropped = 0
             if pending > policy.capacity:
                 dropped = conn.execute(
                     "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE event_class "
-                    "= 'health' AND acked_ms IS NULL AND refused_ms IS NULL ORDER BY seq "
-                    "LIMIT ?)", (pending - policy.capacity,)).rowcount
+                    f"= 'health' AND {owed} ORDER BY seq LIMIT ?)",
+                    (pending - policy.capacity,)).rowcount
                 pending -= dropped
                 _bump(conn, "dropped_health", dropped)
         return RetentionReport(pending, policy.capacity, deleted, dropped,
                                alarm=pending >= policy.alarm_at,
                                over_capacity=pending > policy.capacity)
-
-
-def _runs(seqs: Sequence[int]) -> list[tuple[int, int]]:
-    """Sequence numbers as (first, last) runs of consecutive ones: events are
-    sent and acknowledged mostly in order, so a batch is one or a few runs."""
-    runs: list[tuple[int, int]] = []
-    for seq in sorted(set(seqs)):
-        if runs and seq == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], seq)
-        else:
-            runs.append((seq, seq))
-    return runs
 
 
 def _bump(conn: sqlite3.Connection, name: str, by: int) -> None:

@@ -160,6 +160,13 @@ class Broker:
                 self.process.wait(timeout=10)
         self.process = None
 
+    def kill(self) -> None:
+        """SIGKILL: no chance to save what it holds."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
     def restart(self) -> None:
         self.stop()
         self.start()

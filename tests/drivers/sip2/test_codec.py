@@ -4,6 +4,7 @@ directions, the tolerances real servers need, and its errors."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -284,3 +285,22 @@ def test_a_checksum_summed_over_characters_is_accepted() -> None:
     assert decode(frame).get("CO") == "mật-khẩu"
     with pytest.raises(Sip2ChecksumError):
         decode((text + "0000").encode("utf-8"))
+
+
+def test_byte_sum_is_the_exact_sum_of_the_bytes_at_every_length() -> None:
+    # The checksum sums bytes through Adler-32 in 256-byte pieces: exact at
+    # the piece boundaries and with every byte at its largest value.
+    rng = random.Random(4)
+    for length in (*range(0, 600), 5552, 65_536, 70_001):
+        for data in (bytes([0xFF]) * length, rng.randbytes(length)):
+            assert checksum.byte_sum(data) == sum(data)
+    frame = b"09N20250314    092653" + bytes([0xFF]) * 1000 + b"AY1AZ"
+    assert checksum.verify(frame + checksum.checksum(frame).encode())
+    assert checksum.checksum(frame) == f"{-sum(frame) & 0xFFFF:04X}"
+
+
+def test_a_field_that_is_not_an_id_and_a_value_is_refused() -> None:
+    with pytest.raises(ValueError):
+        encode(Message("94", {"ok": True}, (("AJ", "x", "y"),)))  # type: ignore[arg-type]
+    with pytest.raises(Sip2EncodeError):
+        encode(Message("94", {"ok": True}, (("Ấ1", "x"),)))

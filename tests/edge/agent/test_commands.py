@@ -57,10 +57,7 @@ async def running_agent(tmp_path: Path, broker: Broker, role: str, device: str,
     store = open_store(loaded.device.store.path)
     agent = Agent(loaded, store)
     task = asyncio.create_task(agent.run())
-    for _ in range(100):
-        if agent.conn is not None and agent.conn.connected:
-            break
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(agent.ready.wait(), 30)
     try:
         yield Running(agent, broker, config, store, device)
     finally:

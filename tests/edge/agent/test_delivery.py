@@ -61,16 +61,23 @@ class Setup:
     agent: Service
     store_path: Path
 
-    def assert_all_once_in_order(self, ids: list[str]) -> None:
-        rows = stored(self.db_url)
-        got = [r[0] for r in rows]
+    def start_relay(self) -> None:
+        self.relay.start()
+        wait_for(lambda: "subscribed" in self.relay.output(), 30, "the relay to subscribe")
+
+    def assert_all_once(self, ids: list[str]) -> list[str]:
+        got = [r[0] for r in stored(self.db_url)]
         assert len(got) == len(set(got)), "an event was stored twice"
         assert set(got) == set(ids), f"missing: {len(set(ids) - set(got))}"
-        # One relay, one device: the first arrival of each event follows the
-        # device's order (re-sent events after a crash are duplicates, not stored).
-        assert got == sorted(got, key=ids.index)
-        seqs = [r[1] for r in rows]
-        assert seqs == sorted(seqs)
+        return got
+
+    def assert_all_once_in_order(self, ids: list[str]) -> None:
+        got = self.assert_all_once(ids)
+        # One relay, one device, a broker that keeps what it acknowledged: the
+        # first arrival of each event follows the device's order (what a crash
+        # makes the device send twice arrives as a duplicate, not stored).
+        position = {event_id: i for i, event_id in enumerate(ids)}
+        assert [position[g] for g in got] == sorted(position[g] for g in got)
 
 
 @pytest.fixture
@@ -79,7 +86,8 @@ def setup(tmp_path: Path, mosquitto: Callable[..., Broker]) -> Iterator[Setup]:
     db_url = f"sqlite:///{tmp_path / 'relay.db'}"
     relay = Service(["relay", "--config", str(central_config(
         tmp_path / "relay", broker, "relay-01", db_url))], tmp_path / "relay.log")
-    config = device_config(tmp_path / "dev", broker, SITE, "gate-01")
+    config = device_config(tmp_path / "dev", broker, SITE, "gate-01",
+                           agent="confirm_timeout_s = 3.0\n")
     agent = Service(["agent", "--config", str(config)], tmp_path / "agent.log")
     s = Setup(broker, db_url, relay, agent, tmp_path / "dev" / "device.db")
     yield s
@@ -89,7 +97,7 @@ def setup(tmp_path: Path, mosquitto: Callable[..., Broker]) -> Iterator[Setup]:
 
 def test_events_reach_the_relay_once_and_in_order(setup: Setup) -> None:
     ids = fill(setup.store_path, 300)
-    setup.relay.start()
+    setup.start_relay()
     setup.agent.start()
     wait_for(lambda: len(stored(setup.db_url)) >= 300, 60, "300 events at the relay")
     setup.assert_all_once_in_order(ids)
@@ -99,9 +107,9 @@ def test_events_reach_the_relay_once_and_in_order(setup: Setup) -> None:
 
 
 def test_agent_killed_while_publishing_loses_and_doubles_nothing(setup: Setup) -> None:
-    total = 12_000
+    total = 8_000
     ids = fill(setup.store_path, total)
-    setup.relay.start()
+    setup.start_relay()
     kills = 0
     for fraction in (0.15, 0.4, 0.7):
         setup.agent.start()
@@ -110,8 +118,11 @@ def test_agent_killed_while_publishing_loses_and_doubles_nothing(setup: Setup) -
         setup.agent.kill()  # SIGKILL mid-stream: PUBACKs in flight, batch not recorded
         kills += 1
         with open_store(setup.store_path) as store:
-            pending = store.outbox.depth().pending
-        assert 0 < pending < total, "the kill should land while events are in flight"
+            depth = store.outbox.depth()
+        # Not yet done end to end: unsent, or sent and not yet receipted by the
+        # centre (under load the agent may have published everything already).
+        outstanding = depth.pending + depth.unconfirmed
+        assert 0 < outstanding < total, "the kill should land while events are in flight"
     setup.agent.start()
     wait_for(lambda: len(stored(setup.db_url)) >= total, 90, "every event after the kills")
     time.sleep(0.5)  # anything sent twice has had time to arrive
@@ -120,9 +131,11 @@ def test_agent_killed_while_publishing_loses_and_doubles_nothing(setup: Setup) -
 
 
 def test_broker_restarts_mid_stream(setup: Setup) -> None:
-    total = 8_000
+    """mosquitto 2.0 may lose a shared subscription over a restart and route
+    some acknowledged events nowhere; the centre's receipts bring them back."""
+    total = 6_000
     ids = fill(setup.store_path, total)
-    setup.relay.start()
+    setup.start_relay()
     setup.agent.start()
     for fraction in (0.2, 0.6):
         wait_for(lambda f=fraction: len(stored(setup.db_url)) >= total * f, 60,
@@ -130,18 +143,18 @@ def test_broker_restarts_mid_stream(setup: Setup) -> None:
         setup.broker.restart()
     wait_for(lambda: len(stored(setup.db_url)) >= total, 90, "every event after restarts")
     time.sleep(0.5)
-    setup.assert_all_once_in_order(ids)
+    setup.assert_all_once(ids)
 
 
 def test_broker_outage_events_pile_up_then_drain(setup: Setup) -> None:
     """The broker is down for a while (tens of seconds in the suite; see
     bench/agent.py --outage-s for minutes); the kiosk keeps recording."""
     first = fill(setup.store_path, 200)
-    setup.relay.start()
+    setup.start_relay()
     setup.agent.start()
     wait_for(lambda: len(stored(setup.db_url)) >= 200, 60, "the first events")
     setup.broker.stop()
-    outage_s = 12.0
+    outage_s = 10.0
     started = time.monotonic()
     later: list[str] = []
     while time.monotonic() - started < outage_s:  # recorded while the broker is away
@@ -153,5 +166,23 @@ def test_broker_outage_events_pile_up_then_drain(setup: Setup) -> None:
     setup.broker.start()
     wait_for(lambda: len(stored(setup.db_url)) >= len(first) + len(later), 90,
              "the events recorded during the outage")
-    setup.assert_all_once_in_order(first + later)
+    setup.assert_all_once(first + later)
     assert "cannot connect to the broker" in setup.agent.output()
+
+
+def test_broker_killed_mid_stream_loses_nothing(setup: Setup) -> None:
+    """SIGKILL: the broker dies with events it acknowledged but had not passed
+    on or saved; the device sends them again when no receipt comes."""
+    total = 6_000
+    ids = fill(setup.store_path, total)
+    setup.start_relay()
+    setup.agent.start()
+    wait_for(lambda: len(stored(setup.db_url)) >= total * 0.3, 60, "30% of the events")
+    setup.broker.kill()
+    time.sleep(1.0)
+    setup.broker.start()
+    wait_for(lambda: len(stored(setup.db_url)) >= total, 90, "every event after the kill")
+    time.sleep(0.5)
+    setup.assert_all_once(ids)
+    with open_store(setup.store_path) as store:
+        wait_for(lambda: store.outbox.depth().unconfirmed == 0, 20, "every receipt")

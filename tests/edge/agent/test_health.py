@@ -36,10 +36,12 @@ async def test_outbox_alarm_and_health_then_drain_when_a_relay_appears(
             mqtt_extra="health_interval_s = 0.1") as kiosk:
         # No relay has ever subscribed: the broker says "no subscribers" (0x10),
         # and the events stay on the device.
-        await asyncio.sleep(1.5)
+        await asyncio.to_thread(wait_for, lambda: kiosk.agent.alarm, 20, "the alarm")
+        await asyncio.to_thread(
+            wait_for, lambda: kiosk.store.outbox.depth().by_class.get("alert") == 1, 20,
+            "the staff alert")
         depth = await asyncio.to_thread(kiosk.store.outbox.depth)
-        assert depth.by_class["transaction"] == 85 and depth.by_class["alert"] == 1
-        assert kiosk.agent.alarm
+        assert depth.by_class["transaction"] == 85
         pending = await asyncio.to_thread(kiosk.store.outbox.pending, 0, 1000)
         alert = next(p for p in pending if p.type == "staff_alert")
         assert json.loads(alert.payload)["alert"] == "outbox_nearly_full"

@@ -93,11 +93,7 @@ async def running_relay(config: Path, titles: CachedTitles | None = None) -> Asy
     db = open_database(loaded)
     relay = Relay(loaded, db, titles=titles)
     task = asyncio.create_task(relay.run())
-    for _ in range(100):
-        if relay.conn is not None:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)  # subscribed
+    await asyncio.wait_for(relay.subscribed.wait(), 30)
     try:
         yield relay
     finally:

@@ -141,6 +141,9 @@ def test_acknowledged_history_is_kept_then_trimmed(tmp_path: Path) -> None:
         seqs = [store.outbox.append(events.checkout(item=f"3{i}", due="2026-12-05")).seq
                 for i in range(3)]
         store.outbox.record_delivery(acked=seqs)
+        clock.now += 3601  # acknowledged long ago, but the centre never said it has them
+        assert store.outbox.enforce(policy).deleted_acked == 0
+        store.outbox.confirm([(seqs[0], seqs[-1])])
         assert store.outbox.enforce(policy).deleted_acked == 0
         clock.now += 3601
         assert store.outbox.enforce(policy).deleted_acked == 3
@@ -156,3 +159,19 @@ def test_the_store_refuses_a_newer_schema(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="9999"):
         open_store(path)
+
+
+def test_events_the_centre_never_receipted_are_sent_again(tmp_path: Path) -> None:
+    clock = Clock()
+    with open_store(tmp_path / "d.db", clock=clock) as store:
+        seqs = [store.outbox.append(events.checkout(item=f"3{i}", due="2026-12-05")).seq
+                for i in range(6)]
+        store.outbox.record_delivery(acked=seqs)  # the broker has them all
+        assert store.outbox.pending() == [] and store.outbox.depth().unconfirmed == 6
+        assert store.outbox.confirm([(seqs[0], seqs[1]), (seqs[4], seqs[4])]) == 3
+        clock.now += 10
+        assert store.outbox.requeue_unconfirmed(int((clock.now - 60) * 1000)) == 0  # too soon
+        assert store.outbox.requeue_unconfirmed(int(clock.now * 1000)) == 3
+        assert [p.seq for p in store.outbox.pending()] == [seqs[2], seqs[3], seqs[5]]
+        store.outbox.confirm([(seqs[2], seqs[5])])  # a late receipt settles them too
+        assert store.outbox.pending() == [] and store.outbox.depth().unconfirmed == 0

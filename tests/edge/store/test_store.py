@@ -50,6 +50,8 @@ def test_a_database_from_revision_0001_is_upgraded_with_its_events(tmp_path: Pat
         new = store.outbox.append(events.checkout(item="3002", due="2026-12-06"))
         assert new.seq == 2
         assert store.kiosk_lock.get().locked is False  # a table 0002 added
+        # 0003: what the broker had acknowledged before the upgrade counts as receipted.
+        assert store.outbox.depth().unconfirmed == 0
 
 
 def test_downgrade_and_upgrade_again_keep_the_outbox(tmp_path: Path) -> None:
