@@ -116,7 +116,8 @@ def check_broker_acl_confines_each_device_to_its_prefix(staged: Staged) -> None:
                          f"topic write smartlib/v1/{SITE}/{device}/health",
                          f"topic write smartlib/v1/{SITE}/{device}/state",
                          f"topic write smartlib/v1/{SITE}/{device}/reply/#",
-                         f"topic read smartlib/v1/{SITE}/{device}/cmd/#"]
+                         f"topic read smartlib/v1/{SITE}/{device}/cmd/#",
+                         f"topic read smartlib/v1/{SITE}/{device}/receipt"]
 
 
 def check_password_file_has_one_hashed_entry_per_account(staged: Staged) -> None:
