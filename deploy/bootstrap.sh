@@ -29,6 +29,7 @@ deb_test=(
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1  # Kivy in a real window
   openssl                                      # test certificates for TLS
   libusb-1.0-0                                 # nfcpy
+  sqlite3                                      # smartlib-backup (deploy/backup) and its tests
   fonts-dejavu-core                            # receipts in image mode (Vietnamese glyphs)
   systemd                                      # systemd-analyze verify of the units
 )

