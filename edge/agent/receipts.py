@@ -2,9 +2,19 @@
 
 The broker's PUBACK says the broker has an event; the relay's receipt says
 the centre stored it. An event acknowledged but not receipted within
-``agent.confirm_timeout_s`` is sent again: the broker lost it (a crash, a
-subscription lost over a restart). The relay stores every event once, so a
-second copy of one it had is only counted as a duplicate.
+``agent.confirm_timeout_s`` is sent again when the broker has evidently
+lost it (a crash, a shared subscription lost over a restart):
+
+* receipts keep coming (the centre is working through the broker's queue)
+  and the centre has receipted an event the broker acknowledged *later*:
+  the broker's queue is in order, so the older one was skipped;
+* or no receipt at all came for ``confirm_timeout_s``.
+
+An event still waiting in the broker's queue behind a busy centre is not
+sent again: doing so would double the centre's work exactly when it is
+behind (each round of re-sending making the queue, and the next round,
+longer). The relay stores every event once, so a second copy of one it had
+is only counted as a duplicate.
 """
 
 from __future__ import annotations
@@ -34,6 +44,11 @@ class Receipts:
         self._clock = clock
         self.confirmed = 0
         self.resent = 0
+        #: When the last receipt came (the start counts as one: the centre
+        #: gets ``timeout_s`` to speak before everything is sent again).
+        self.last_receipt = clock()
+        #: When the broker acknowledged the newest event the centre receipted.
+        self.horizon_ms: int | None = None
 
     async def handle(self, msg: Message) -> None:
         try:
@@ -42,14 +57,34 @@ class Receipts:
         except PayloadError as exc:
             log.warning("receipt ignored: %s", exc)
             return
-        self.confirmed += await asyncio.to_thread(self.outbox.confirm, ranges)
+        self.last_receipt = self._clock()
+        newest, count = await asyncio.to_thread(self._confirm, ranges)
+        self.confirmed += count
+        if newest is not None and (self.horizon_ms is None or newest > self.horizon_ms):
+            self.horizon_ms = newest
+
+    def _confirm(self, ranges: list[tuple[int, int]]) -> tuple[int | None, int]:
+        return self.outbox.newest_acked_ms(ranges), self.outbox.confirm(ranges)
+
+    def cutoff_ms(self) -> int | None:
+        """Events acknowledged before this (ms) and not receipted are lost;
+        None: nothing is known lost yet."""
+        now = self._clock()
+        older = int((now - self.timeout_s) * 1000)
+        if now - self.last_receipt >= self.timeout_s:
+            return older  # the centre is silent: whatever is late is sent again
+        if self.horizon_ms is None:
+            return None
+        return min(older, self.horizon_ms)  # skipped by the broker's queue
 
     async def run(self) -> None:
         """Send again, now and then, what was never receipted."""
         interval = max(0.5, min(self.timeout_s / 4, 30.0))
         while True:
             await asyncio.sleep(interval)
-            cutoff = int((self._clock() - self.timeout_s) * 1000)
+            cutoff = self.cutoff_ms()
+            if cutoff is None:
+                continue
             count = await asyncio.to_thread(self.outbox.requeue_unconfirmed, cutoff)
             if count:
                 self.resent += count

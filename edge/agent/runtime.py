@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Longest wait before publishing again after the broker said it cannot
+#: deliver yet (no relay subscribed): one probe message each time.
+DRAIN_PAUSE_MAX_S = 5.0
+
 
 class Outcome(enum.Enum):
     STOPPED = "stopped"
@@ -237,7 +241,9 @@ class Agent:
             except DrainPausedError as exc:
                 log.warning("%s; retrying in %.1f s", exc, pause)
                 await asyncio.sleep(pause)
-                pause = min(pause * 2, self.mqtt.reconnect_max_s)
+                # The broker is there; only the relay is not (e.g. it is
+                # reconnecting after a broker restart): ask again soon.
+                pause = min(pause * 2, self.mqtt.reconnect_max_s, DRAIN_PAUSE_MAX_S)
 
     def _on_message(self, msg: Message) -> None:
         conn = self.conn

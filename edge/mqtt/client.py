@@ -322,6 +322,9 @@ class MqttConnection:
         if not self._connack.done():
             self._connack.set_exception(ConnectFailedError(
                 f"{self.settings.host}:{self.settings.port}: {why}"))
+            # Nobody may be waiting any more (connecting gave up first):
+            # not an error to report when the future is collected.
+            self._connack.exception()
         lost = ConnectionLostError(why)
         for callback in self._publishes.values():
             callback(lost)

@@ -230,6 +230,20 @@ class Outbox:
                 "WHERE seq BETWEEN ? AND ? AND confirmed_ms IS NULL",
                 [(now, now, a, b) for a, b in ranges]).rowcount)
 
+    def newest_acked_ms(self, ranges: Sequence[tuple[int, int]]) -> int | None:
+        """When the broker acknowledged the newest of the not yet confirmed
+        events in ``ranges`` (an event receipted before its PUBACK was
+        recorded counts as acknowledged now); None if there is none."""
+        now = int(self._clock() * 1000)
+        newest: int | None = None
+        for first, last in ranges:
+            value = self.db.scalar(
+                "SELECT max(COALESCE(acked_ms, ?)) FROM outbox WHERE seq BETWEEN ? AND ? "
+                "AND confirmed_ms IS NULL AND refused_ms IS NULL", (now, first, last))
+            if value is not None and (newest is None or int(value) > newest):
+                newest = int(value)
+        return newest
+
     def requeue_unconfirmed(self, older_than_ms: int) -> int:
         """Make pending again the events the broker acknowledged before
         ``older_than_ms`` but the centre never receipted; how many."""
