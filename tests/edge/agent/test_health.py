@@ -47,8 +47,13 @@ async def test_outbox_alarm_and_health_then_drain_when_a_relay_appears(
         assert json.loads(alert.payload)["alert"] == "outbox_nearly_full"
         await asyncio.to_thread(wait_for, lambda: kiosk.store.outbox.depth().dropped_health > 0,
                                 20, "health to be shed")
+        # Retention runs every retention_interval_s while health keeps coming
+        # every 0.1 s, so between two runs the outbox may hold a health event or
+        # two over capacity; each run brings it back, never dropping a loan.
+        await asyncio.to_thread(wait_for, lambda: kiosk.store.outbox.depth().pending <= 100, 20,
+                                "the outbox back within its capacity")
         depth = await asyncio.to_thread(kiosk.store.outbox.depth)
-        assert depth.pending <= 100 and depth.by_class["transaction"] == 85
+        assert depth.by_class["transaction"] == 85
 
         db_url = f"sqlite:///{tmp_path / 'relay.db'}"
         config = central_config(tmp_path / "relay", broker, "relay-01", db_url)
