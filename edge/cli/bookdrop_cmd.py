@@ -11,7 +11,13 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from edge.cli.common import add_json, fail, print_json
-from edge.cli.service import config_arg, load_role, open_device_store, serve_until_stopped
+from edge.cli.service import (
+    config_arg,
+    load_role,
+    open_device_store,
+    open_gpio_board,
+    serve_until_stopped,
+)
 from edge.errors import ExitCode
 from edge.i18n import _
 
@@ -82,17 +88,6 @@ def _load(args: argparse.Namespace) -> tuple[LoadedConfig, BookdropConfig]:
     return loaded, loaded.device
 
 
-def _board(device: BookdropConfig) -> GpioBoard | int:
-    from drivers.gpio import GpioBoard, GpioConfigError, GpioError
-
-    try:
-        return GpioBoard.open(device.gpio.pin_factory)
-    except GpioConfigError as exc:
-        return fail(_("GPIO: {error}").format(error=exc), ExitCode.USAGE)
-    except GpioError as exc:
-        return fail(_("GPIO is not available: {error}").format(error=exc), ExitCode.UNAVAILABLE)
-
-
 def _run(args: argparse.Namespace) -> int:
     loaded, device = _load(args)
     return asyncio.run(_serve(loaded, device))
@@ -112,7 +107,7 @@ async def _serve(loaded: LoadedConfig, device: BookdropConfig) -> int:
     store = await open_device_store(loaded)
     board: GpioBoard | int | None = None
     try:
-        board = _board(device)
+        board = open_gpio_board(device.gpio.pin_factory)
         if isinstance(board, int):
             return board
         async with check_in_for(loaded, store, reader) as check_in:
@@ -199,7 +194,7 @@ async def _hardware_test(args: argparse.Namespace, device: BookdropConfig) -> in
     from drivers.gpio import GpioError
     from edge.gate.service import pin
 
-    board = _board(device)
+    board = open_gpio_board(device.gpio.pin_factory)
     if isinstance(board, int):
         return board
     section = device.bookdrop

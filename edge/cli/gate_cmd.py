@@ -8,12 +8,17 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from edge.cli.common import add_json, fail, print_json
-from edge.cli.service import config_arg, load_role, open_device_store, serve_until_stopped
+from edge.cli.service import (
+    config_arg,
+    load_role,
+    open_device_store,
+    open_gpio_board,
+    serve_until_stopped,
+)
 from edge.errors import ExitCode
 from edge.i18n import N_, _
 
 if TYPE_CHECKING:
-    from drivers.gpio import GpioBoard
     from edge.cli.common import SubParsers
     from edge.config import LoadedConfig
     from edge.config.models import GateConfig
@@ -57,17 +62,6 @@ def _gate(args: argparse.Namespace) -> tuple[LoadedConfig, GateConfig]:
     return loaded, loaded.device
 
 
-def _board(device: GateConfig) -> GpioBoard | int:
-    from drivers.gpio import GpioBoard, GpioConfigError, GpioError
-
-    try:
-        return GpioBoard.open(device.gpio.pin_factory)
-    except GpioConfigError as exc:
-        return fail(_("GPIO: {error}").format(error=exc), ExitCode.USAGE)
-    except GpioError as exc:
-        return fail(_("GPIO is not available: {error}").format(error=exc), ExitCode.UNAVAILABLE)
-
-
 def _run(args: argparse.Namespace) -> int:
     loaded, device = _gate(args)
     return asyncio.run(_serve(loaded, device))
@@ -83,7 +77,7 @@ async def _serve(loaded: LoadedConfig, device: GateConfig) -> int:
     except ReaderConfigError as exc:
         return fail(_("reader URL {url}: {error}").format(url=device.reader.url, error=exc),
                     ExitCode.USAGE)
-    board = _board(device)
+    board = open_gpio_board(device.gpio.pin_factory)
     if isinstance(board, int):
         return board
     store = await open_device_store(loaded)
@@ -107,7 +101,7 @@ async def _hardware_test(args: argparse.Namespace, device: GateConfig) -> int:
     from drivers.gpio import PATTERNS, GpioError
     from edge.gate.service import pin
 
-    board = _board(device)
+    board = open_gpio_board(device.gpio.pin_factory)
     if isinstance(board, int):
         return board
     gate = device.gate

@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from edge import i18n, logs
-from edge.errors import ConfigError
+from edge.cli.common import fail
+from edge.errors import ConfigError, ExitCode
 from edge.i18n import _
 
 if TYPE_CHECKING:
+    from drivers.gpio import GpioBoard
     from edge.config import LoadedConfig
     from edge.store import Store
 
@@ -43,6 +45,19 @@ def load_role(args: argparse.Namespace, role: str) -> LoadedConfig:
     if getattr(args, "lang", None) is None:
         i18n.activate(loaded.device.language)
     return loaded
+
+
+def open_gpio_board(pin_factory: str) -> GpioBoard | int:
+    """The device's GPIO, or the exit code after saying why it cannot be had
+    (2: the pin factory is wrong; 3: GPIO is not available here)."""
+    from drivers.gpio import GpioBoard, GpioConfigError, GpioError
+
+    try:
+        return GpioBoard.open(pin_factory)
+    except GpioConfigError as exc:
+        return fail(_("GPIO: {error}").format(error=exc), ExitCode.USAGE)
+    except GpioError as exc:
+        return fail(_("GPIO is not available: {error}").format(error=exc), ExitCode.UNAVAILABLE)
 
 
 async def open_device_store(loaded: LoadedConfig) -> Store:
