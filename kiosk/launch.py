@@ -3,9 +3,6 @@ close it (or SIGTERM, as systemd stops it)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
 import tempfile
 from pathlib import Path
 
@@ -23,14 +20,4 @@ async def run_kiosk(loaded: LoadedConfig, *, windowed: bool = False) -> None:
         from kiosk.runtime import KioskRuntime
 
         async with service_from_config(loaded) as service:
-            runtime = KioskRuntime(service, settings)
-            app = await runtime.start()
-            loop = asyncio.get_running_loop()
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signal.SIGTERM, app.stop)
-            try:
-                await runtime.wait()
-            finally:
-                with contextlib.suppress(NotImplementedError):
-                    loop.remove_signal_handler(signal.SIGTERM)
-                await runtime.stop()
+            await KioskRuntime(service, settings).run()

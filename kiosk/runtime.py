@@ -6,6 +6,9 @@ over a started circulation service, the Kivy window, and the camera.
     await runtime.wait()            # until staff close the kiosk program
     await runtime.stop()
 
+or, for a program that is the kiosk, ``await runtime.run()`` (the same, with
+SIGTERM closing the window).
+
 Call :func:`kiosk.display.prepare_kivy` and
 :func:`kiosk.display.configure_window` first (Kivy reads them on import).
 """
@@ -16,6 +19,7 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +75,20 @@ class KioskRuntime:
         """Until the window closes (staff closed the kiosk program)."""
         if self._app_task is not None:
             await self._app_task
+
+    async def run(self) -> None:
+        """Start, run until the window closes (staff, or SIGTERM from
+        systemd), then stop."""
+        app = await self.start()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal.SIGTERM, app.stop)
+        try:
+            await self.wait()
+        finally:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signal.SIGTERM)
+            await self.stop()
 
     async def stop(self) -> None:
         if self._camera is not None:

@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import logging
 import shutil
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,15 +145,8 @@ async def _interactive(rig: DemoRig, service: CirculationService, settings: Kios
     panel = panel_factory(rig.hardware, rig.ils, service,
                           lambda: runtime.flow if runtime is not None else None, language, tasks)
     runtime = KioskRuntime(service, settings, side_panel=panel, allow_close=True)
-    app = await runtime.start()
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGTERM, app.stop)
     try:
-        await runtime.wait()
+        await runtime.run()
     finally:
-        with contextlib.suppress(NotImplementedError):
-            loop.remove_signal_handler(signal.SIGTERM)
-        await runtime.stop()
         for task in list(tasks):
             task.cancel()
